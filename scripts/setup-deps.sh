@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything awd needs on a fresh Debian 12 machine (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends: libtorch-dev otherwise pulls in Qt, OpenCV and ffmpeg.
+# libopenblas0-pthread: without it LibTorch runs on the reference BLAS, 10-15x slower.
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config \
+  libtorch-dev libgloo-dev libopenblas0-pthread \
+  libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev \
+  gnuplot-nox dataset-fashion-mnist >/dev/null

@@ -1,0 +1,62 @@
+// The full configuration of a run: everything that decides its numbers.
+// Defaults are those of SPEC §7 (MNIST experiments) and SPEC §3-5 (analysis).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace awd {
+
+/// Which samples are used (SPEC §7).
+struct DataConfig {
+  std::string path = "/usr/share/datasets/fashion-mnist";  ///< folder of IDX files or CIFAR-10 batches
+  int64_t per_class = 400;   ///< M, correctly labelled training samples per class
+  int64_t n_test = 1000;     ///< test samples, class-balanced
+  double label_noise = 0.0;  ///< rho, fraction of training samples with a wrong label
+  uint64_t seed = 0;         ///< fixes the subset and the corrupted labels
+};
+
+/// The network (SPEC §7).
+struct ModelConfig {
+  std::string arch = "mlp";             ///< "mlp"
+  std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP
+  bool bias = false;
+  double dropout = 0.0;                 ///< d, after the first hidden layer
+  std::string init = "xavier";          ///< "xavier" (U(+-s sqrt(6/(in+out)))) or "torch" (U(+-s/sqrt(in)))
+  double init_scale = 1.0;              ///< s
+};
+
+/// Plain SGD with the paper's knobs (SPEC §7).
+struct TrainConfig {
+  double lr = 0.1;                  ///< alpha
+  int64_t batch_size = 25;          ///< B
+  double weight_decay = 0.0;        ///< beta
+  int64_t decay_stop = 200;         ///< t_stop, epochs with weight decay
+  std::string decay_penalty = "norm";  ///< "norm": beta ||w||; "squared": beta/2 ||w||^2
+  double stop_loss = 1e-3;          ///< eps
+  double stop_accuracy = 0.99;      ///< training accuracy that must also be exceeded
+  int64_t max_epoch = 1000;
+  uint64_t seed = 0;                ///< fixes init, shuffling and dropout
+};
+
+/// The duality analysis (SPEC §2-5).
+struct AnalysisConfig {
+  std::string layer = "fc2";      ///< analysed dense layer
+  std::string basis = "hessian";  ///< "hessian" or "fisher"
+  double delta_scale = 1.0;       ///< gamma
+  int64_t max_test = 0;           ///< K: analyse only the first K test samples (0 = all)
+  int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)
+};
+
+struct RunConfig {
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  AnalysisConfig analysis;
+  int threads = 0;  ///< intra-op threads (0 = all cores)
+};
+
+/// Throws std::invalid_argument with a one-line message when a value is out of range.
+void validate(const RunConfig& cfg);
+
+}  // namespace awd

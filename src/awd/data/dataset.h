@@ -1,0 +1,52 @@
+// Image classification data read from disk (SPEC §7): MNIST-format IDX files
+// (raw or gzip) and CIFAR-10 binary batches.
+#pragma once
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace awd::data {
+
+/// A file a data set was read from, recorded for reproducibility.
+struct FileRecord {
+  std::string path;
+  int64_t bytes = 0;
+  uint32_t crc32 = 0;  ///< of the file as stored (compressed if .gz)
+};
+
+/// A whole split: images float32 [N, C, H, W] scaled to [0, 1], labels int64 [N].
+struct Dataset {
+  torch::Tensor images;
+  torch::Tensor labels;
+  int64_t num_classes = 10;
+  std::vector<FileRecord> files;
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+/// A data folder: a training and a test split. When the folder holds a single
+/// split (like the MNIST test split alone) `train` is empty and callers draw
+/// both sets from `test`.
+struct DataFolder {
+  std::string format;  ///< "idx" or "cifar10"
+  Dataset train;
+  Dataset test;
+  bool single_split() const { return train.size() == 0; }
+};
+
+/// Reads an IDX image file (magic 0x00000803) and its label file (0x00000801).
+/// Throws std::runtime_error naming the file on a wrong magic, a truncated
+/// file, an image/label count mismatch or a label >= num_classes.
+Dataset read_idx(const std::string& images_path, const std::string& labels_path,
+                 int64_t num_classes = 10);
+
+/// Reads CIFAR-10 binary batches (records of 1 label byte + 3072 pixel bytes).
+Dataset read_cifar10(const std::vector<std::string>& batch_paths);
+
+/// Finds and reads the splits in `dir` (MNIST/Fashion-MNIST names such as
+/// train-images-idx3-ubyte[.gz] and t10k-..., or data_batch_*.bin and
+/// test_batch.bin).
+DataFolder load_folder(const std::string& dir);
+
+}  // namespace awd::data

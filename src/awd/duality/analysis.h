@@ -1,0 +1,46 @@
+// The whole activity-weight duality analysis of one solution (SPEC §2-5).
+#pragma once
+#include <map>
+#include <string>
+
+#include "awd/config.h"
+#include "awd/data/subset.h"
+#include "awd/duality/decomposition.h"
+#include "awd/models/classifier.h"
+
+namespace awd::duality {
+
+/// One row per analysed test sample k.
+struct Pairs {
+  torch::Tensor test_index;     ///< into the test set of the run
+  torch::Tensor partner_index;  ///< into the training set of the run
+  torch::Tensor kept;           ///< bool: the partner activity is non-zero
+  torch::Tensor pair_gap;       ///< l_k (l_k(gamma) for delta_scale != 1); 0 where not kept
+  torch::Tensor norm_x, norm_dx, norm_dw;  ///< ||x||, ||dx||, ||dW_k||_F
+  torch::Tensor duality_residual;          ///< |l(u_p; W*_k) - l(u'_k; W)|
+};
+
+struct AnalysisResult {
+  std::string layer;
+  int64_t rows = 0, cols = 0;  ///< m, n
+  double loss_train = 0;     ///< L(S_train), correctly labelled samples
+  double loss_test = 0;      ///< L(S_test), every test sample
+  double loss_partners = 0;  ///< L(S_p) over the kept pairs
+  double test_loss_pairs = 0;  ///< L over the kept pairs' test samples
+  double gap = 0;            ///< dL = L(S_test) - L(S_train)
+  double pair_gap = 0;       ///< dL_p = mean_k l_k (Eq. 7); mean l_k(gamma) for gamma != 1
+  double eq10_residual = 0;  ///< |Eq. 10 sum - pair_gap|
+  double duality_max_residual = 0;  ///< max_k |l(u_p; W*_k) - l(u'_k; W)| (gamma = 1)
+  double train_error = 0, test_error = 0;
+  double weight_norm = 0;    ///< ||W||_F of the analysed layer
+  int64_t pairs_kept = 0, pairs_skipped = 0;
+  Pairs pairs;
+  Decomposition decomposition;
+  std::map<std::string, double> seconds;  ///< wall time per stage
+};
+
+/// Analyses `model` (left unchanged; the analysis runs on a float64 copy in
+/// eval mode) on the run's samples. Corrupted training samples are excluded.
+AnalysisResult analyze(const models::Classifier& model, const data::Samples& samples, const AnalysisConfig& cfg);
+
+}  // namespace awd::duality

@@ -1,0 +1,49 @@
+// The gap decomposition in an orthonormal basis (SPEC §5, paper Eq. 10-11).
+#pragma once
+#include <torch/types.h>
+
+#include <vector>
+
+namespace awd::duality {
+
+/// Per-direction statistics, every tensor [N] float64, in rank order of
+/// decreasing sigma_g (rank 1, index 0, is the sharpest direction).
+struct Directions {
+  torch::Tensor basis_index;  ///< column of the basis (eigenvalues ascending)
+  torch::Tensor lambda;       ///< eigenvalue of the basis matrix
+  torch::Tensor mu_g, mu_w;   ///< means of gamma_ki = v_i.g_k and theta_ki = v_i.dW_k
+  torch::Tensor sigma_g, sigma_w;  ///< population standard deviations: sharpness, size
+  torch::Tensor c;            ///< correlation of gamma_.i and theta_.i (0 if a sigma is 0)
+  torch::Tensor dL;           ///< dL_i = c_i sigma_g,i sigma_w,i (Eq. 11)
+  torch::Tensor S_w, S_L;     ///< accumulative sums of sigma_w and dL_i over ranks
+};
+
+/// A one-step drop of sigma_g on a log scale, between rank and rank + 1.
+struct SharpnessDrop {
+  int64_t rank = 0;
+  double log_ratio = 0;  ///< log(sigma_g,rank / sigma_g,rank+1); +inf for x/0
+};
+
+struct Decomposition {
+  Directions directions;
+  double eq10_sum = 0;   ///< sum_i (mu_g,i mu_w,i + c_i sigma_g,i sigma_w,i) (Eq. 10)
+  double sum_dL = 0;     ///< sum_i dL_i (Eq. 11)
+  int64_t n_sharp = 0;   ///< n_s
+  bool n_sharp_fixed = false;
+  double dL_sharp = 0, dL_flat = 0;  ///< dL_s, dL_f
+  std::vector<SharpnessDrop> largest_drops;  ///< the three largest, largest first
+};
+
+/// Decomposes the pairs' weight changes dW_k [K, N] and effective gradients
+/// g_k [K, N] along the columns of `basis` [N, N] with eigenvalues `lambda`.
+/// `n_sharp` >= 0 fixes n_s; -1 applies the steepest-drop rule.
+Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_grad, const torch::Tensor& basis,
+                        const torch::Tensor& lambda, int64_t n_sharp = -1);
+
+/// log(sigma_g,i / sigma_g,i+1) for ranks 1 <= i < N/2 (SPEC §5): x/0 is +inf, 0/0 is -inf (no decrease).
+std::vector<double> sharpness_log_drops(const torch::Tensor& sigma_g_ranked);
+
+/// n_s = the rank of the largest log drop (lowest on ties), 0 when N <= 2.
+int64_t sharp_count(const torch::Tensor& sigma_g_ranked);
+
+}  // namespace awd::duality

@@ -1,0 +1,36 @@
+// Second-order geometry of the loss with respect to one dense layer's weights (SPEC §5).
+#pragma once
+#include <torch/types.h>
+
+#include <string>
+
+#include "awd/models/classifier.h"
+
+namespace awd::duality {
+
+/// The loss seen from one dense layer: activities entering it and the
+/// sensitivity of the logits to its pre-activation, per sample.
+struct LayerLinearization {
+  torch::Tensor activity;  ///< x_j [S, n]
+  torch::Tensor jacobian;  ///< A_j = d logits / d z_j [S, C, m]
+  torch::Tensor probs;     ///< softmax p_j [S, C]
+};
+
+/// Activities and logit Jacobians of `layer` for every sample, one backward
+/// pass per class over the whole batch (the samples do not interact in eval
+/// mode). Runs in the model's dtype.
+LayerLinearization linearize(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs);
+
+/// H = d^2 L / dW^2 of the mean cross-entropy over the samples, flattened
+/// row-major (index a*n + b for W[a, b]); [m*n, m*n].
+/// The loss depends on W only through z_j = W x_j, so
+///   H = (1/S) sum_j H_z,j (kron) x_j x_j^T,  H_z,j = A_j^T (diag p_j - p_j p_j^T) A_j,
+/// exact wherever the layers above are piecewise linear (ReLU, max-pool): their
+/// second derivatives vanish almost everywhere (SPEC §5, §9).
+torch::Tensor layer_hessian(const LayerLinearization& lin);
+
+/// Empirical Fisher F = (1/S) sum_j grad l_j grad l_j^T with grad l_j = vec(delta_j x_j^T),
+/// delta_j = A_j^T (p_j - e_{y_j}) (SPEC §5 option).
+torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tensor& labels);
+
+}  // namespace awd::duality

@@ -1,0 +1,42 @@
+// One solution end to end: train it, analyse it, write its run directory.
+// The CLI's train/analyze/run commands and the sweeps call these.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "awd/config.h"
+#include "awd/duality/analysis.h"
+#include "awd/train/trainer.h"
+
+namespace awd::experiments {
+
+/// Where and how loudly a run writes.
+struct OutputOptions {
+  std::string dir;          ///< the run directory
+  bool force = false;       ///< overwrite a finished run
+  bool progress = true;     ///< epoch lines on stderr
+};
+
+/// Thrown when training diverged; the run directory records it.
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Trains the solution of `cfg` and writes the run directory (no analysis).
+/// Throws TrainingDiverged after recording a diverged run.
+train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out);
+
+/// Analyses the finished run in `run_dir` with `analysis` options and writes
+/// the results into run_dir/`name`. Returns the result and the table for stdout.
+struct AnalysisOutput {
+  duality::AnalysisResult result;
+  std::string table;
+  std::string dir;
+};
+AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
+                                const std::string& name, bool force);
+
+/// train_solution then analyze_solution into run_dir/analysis.
+AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out);
+
+}  // namespace awd::experiments

@@ -1,0 +1,96 @@
+#include "awd/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace awd::train {
+
+Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  auto logits = model.forward(inputs);
+  Evaluation e;
+  e.loss = torch::nn::functional::cross_entropy(logits, labels).item<double>();
+  e.accuracy = logits.argmax(1).eq(labels).to(torch::kDouble).mean().item<double>();
+  model.train(was_training);
+  return e;
+}
+
+namespace {
+
+/// The weight-decay penalty: beta ||w|| (the paper's code) or beta/2 ||w||^2,
+/// w being every weight of the network as one vector.
+torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg) {
+  torch::Tensor sq = weights.front().pow(2).sum();
+  for (size_t i = 1; i < weights.size(); ++i) sq = sq + weights[i].pow(2).sum();
+  return cfg.decay_penalty == "squared" ? 0.5 * cfg.weight_decay * sq : cfg.weight_decay * sq.sqrt();
+}
+
+}  // namespace
+
+TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
+                      const EpochCallback& on_epoch) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  // Dropout draws from LibTorch's default generator; the shuffling has its own.
+  torch::manual_seed(cfg.seed + 1);
+  auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
+
+  const auto& inputs = samples.train_inputs;
+  const auto& labels = samples.train_labels;
+  const auto clean_inputs = inputs.index({samples.clean_mask});
+  const auto clean_labels = labels.index({samples.clean_mask});
+  const int64_t n = inputs.size(0);
+  const auto weights = models::weight_tensors(model);
+  torch::optim::SGD sgd(model.parameters(), torch::optim::SGDOptions(cfg.lr));
+
+  TrainResult result;
+  result.stop_reason = "max_epoch";
+  model.train();
+  for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
+    const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
+    const auto order = torch::randperm(n, shuffle_gen, torch::kInt64);
+    for (int64_t begin = 0; begin < n; begin += cfg.batch_size) {
+      const auto idx = order.slice(0, begin, std::min(n, begin + cfg.batch_size));
+      auto loss = torch::nn::functional::cross_entropy(model.forward(inputs.index_select(0, idx)),
+                                                       labels.index_select(0, idx));
+      if (decay) loss = loss + decay_penalty(weights, cfg);
+      sgd.zero_grad();
+      loss.backward();
+      sgd.step();
+    }
+    const auto eval = evaluate(model, clean_inputs, clean_labels);
+    const EpochRecord rec{epoch, eval.loss, eval.accuracy,
+                          std::chrono::duration<double>(clock::now() - start).count()};
+    result.history.push_back(rec);
+    result.epochs = epoch;
+    result.train_loss = eval.loss;
+    result.train_accuracy = eval.accuracy;
+    const bool diverged = !std::isfinite(eval.loss);
+    const bool done = eval.loss < cfg.stop_loss && eval.accuracy > cfg.stop_accuracy;
+    if (diverged) result.stop_reason = "diverged";
+    if (done) result.stop_reason = "stop_rule";
+    if (on_epoch) on_epoch(rec, cfg);
+    if (diverged || done) break;
+  }
+  result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  return result;
+}
+
+EpochCallback stderr_progress(double interval) {
+  auto last = std::make_shared<double>(-1e9);
+  return [last, interval](const EpochRecord& r, const TrainConfig& cfg) {
+    const bool final = r.epoch == cfg.max_epoch || !std::isfinite(r.train_loss) ||
+                       (r.train_loss < cfg.stop_loss && r.train_accuracy > cfg.stop_accuracy);
+    if (!final && r.seconds - *last < interval) return;
+    *last = r.seconds;
+    const double eta = r.seconds / double(r.epoch) * double(cfg.max_epoch - r.epoch);
+    std::fprintf(stderr, "epoch %5lld/%lld  loss %.5f  acc %.4f  elapsed %6.1fs  eta <=%6.1fs%s\n",
+                 static_cast<long long>(r.epoch), static_cast<long long>(cfg.max_epoch), r.train_loss,
+                 r.train_accuracy, r.seconds, final ? 0.0 : eta, final ? "  (done)" : "");
+  };
+}
+
+}  // namespace awd::train

@@ -1,0 +1,37 @@
+#include "awd/util/threads.h"
+
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <thread>
+
+namespace awd::util {
+
+BlasInfo blas_info() {
+  BlasInfo info;
+  using get_config_fn = char* (*)();
+  if (auto fn = reinterpret_cast<get_config_fn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    info.openblas = true;
+    info.config = fn();
+  } else {
+    info.config = "reference or unknown BLAS";
+  }
+  return info;
+}
+
+void set_threads(int torch_threads, int blas_threads) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(torch_threads > 0 ? torch_threads : cores);
+  using set_fn = void (*)(int);
+  if (auto fn = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    fn(blas_threads > 0 ? blas_threads : cores);
+}
+
+void warn_if_slow_blas() {
+  if (!blas_info().openblas)
+    std::fprintf(stderr,
+                 "awd: warning: LibTorch is not running on OpenBLAS (install libopenblas0-pthread); "
+                 "expect 10-15x slower linear algebra\n");
+}
+
+}  // namespace awd::util

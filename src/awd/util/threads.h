@@ -1,0 +1,23 @@
+// Thread and BLAS set-up: LibTorch's intra-op pool and OpenBLAS's own
+// threads compete for the same cores, so both are set deliberately.
+#pragma once
+#include <string>
+
+namespace awd::util {
+
+struct BlasInfo {
+  bool openblas = false;  ///< OpenBLAS is the BLAS LibTorch calls
+  std::string config;     ///< openblas_get_config(), or what was found instead
+};
+
+/// Which BLAS the process runs on (looked up at run time: Debian switches
+/// libblas.so.3 between implementations with update-alternatives).
+BlasInfo blas_info();
+
+/// Sets LibTorch's intra-op threads and OpenBLAS's threads (0 = all cores).
+void set_threads(int torch_threads, int blas_threads);
+
+/// Prints a one-line warning to stderr when the BLAS is not OpenBLAS.
+void warn_if_slow_blas();
+
+}  // namespace awd::util

@@ -1,0 +1,140 @@
+#include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "awd/config.h"
+#include "awd/experiments/single_run.h"
+#include "awd/io/run_dir.h"
+#include "awd/util/threads.h"
+
+namespace awd::cli {
+namespace {
+
+/// Options that decide the training (SPEC §7).
+void add_training_options(CLI::App& app, RunConfig& c) {
+  app.add_option("--data", c.data.path, "Folder of MNIST-format IDX files or CIFAR-10 binary batches")
+      ->capture_default_str();
+  app.add_option("-M,--per-class", c.data.per_class, "M: correctly labelled training samples per class")
+      ->capture_default_str();
+  app.add_option("--n-test", c.data.n_test, "Test samples (class-balanced)")->capture_default_str();
+  app.add_option("--label-noise", c.data.label_noise, "rho: fraction of training samples with a wrong label")
+      ->capture_default_str();
+  app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")->capture_default_str();
+  app.add_option("--arch", c.model.arch, "Network architecture")->capture_default_str();
+  app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
+  app.add_option("--bias", c.model.bias, "Dense layers with biases")->capture_default_str();
+  app.add_option("-d,--dropout", c.model.dropout, "d: dropout fraction after the first hidden layer")
+      ->capture_default_str();
+  app.add_option("--init", c.model.init, "xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))")
+      ->capture_default_str();
+  app.add_option("-s,--init-scale", c.model.init_scale, "s: scale of the initial weights")->capture_default_str();
+  app.add_option("--lr", c.train.lr, "alpha: SGD learning rate")->capture_default_str();
+  app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size")->capture_default_str();
+  app.add_option("--weight-decay", c.train.weight_decay, "beta: weight-decay coefficient")->capture_default_str();
+  app.add_option("--decay-stop", c.train.decay_stop, "t_stop: epochs during which weight decay applies")
+      ->capture_default_str();
+  app.add_option("--decay-penalty", c.train.decay_penalty, "norm: beta ||w||; squared: beta/2 ||w||^2")
+      ->capture_default_str();
+  app.add_option("--stop-loss", c.train.stop_loss, "eps: stop when the training loss is below this")
+      ->capture_default_str();
+  app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
+      ->capture_default_str();
+  app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
+  app.add_option("--seed", c.train.seed, "Seed of init, shuffling and dropout")->capture_default_str();
+}
+
+/// Options of the duality analysis (SPEC §2-5).
+void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
+  app.add_option("--layer", a.layer, "Dense layer to analyse")->capture_default_str();
+  app.add_option("--basis", a.basis, "hessian or fisher (empirical Fisher)")->capture_default_str();
+  app.add_option("--delta-scale", a.delta_scale, "gamma: analyse gamma dW_k instead of dW_k")->capture_default_str();
+  app.add_option("--max-test", a.max_test, "K: analyse only the first K test samples (0 = all)")
+      ->capture_default_str();
+  app.add_option("--n-sharp", a.n_sharp, "Fix n_s (-1 = rank of the steepest log drop of sigma_g)")
+      ->capture_default_str();
+}
+
+/// --config FILE is read before the flags are bound, so flags override it.
+RunConfig initial_config(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--config") return io::read_config_file(argv[i + 1]);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--config=", 0) == 0) return io::read_config_file(a.substr(9));
+  }
+  return RunConfig{};
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  try {
+    RunConfig cfg = initial_config(argc, argv);
+    CLI::App app{"awd: activity-weight duality analysis of trained networks (Feng, Zhang & Tu)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", AWD_VERSION);
+    std::string config_file, out_dir = "awd-run", run_dir, name = "reanalysis";
+    bool force = false, quiet = false;
+    int blas_threads = 0;
+    auto common = [&](CLI::App* sub) {
+      sub->add_option("--config", config_file, "JSON config file (flags override it)");
+      sub->add_option("--threads", cfg.threads, "LibTorch intra-op threads (0 = all cores)")->capture_default_str();
+      sub->add_option("--blas-threads", blas_threads, "OpenBLAS threads (0 = all cores)")->capture_default_str();
+      sub->add_flag("--force", force, "Overwrite a finished run or analysis");
+      sub->add_flag("-q,--quiet", quiet, "No progress on stderr");
+    };
+
+    auto* train = app.add_subcommand("train", "Train a network and write its run directory");
+    common(train);
+    train->add_option("-o,--out", out_dir, "Run directory")->capture_default_str();
+    add_training_options(*train, cfg);
+
+    auto* analyze = app.add_subcommand("analyze", "Re-analyse a saved run into RUN_DIR/NAME");
+    common(analyze);
+    analyze->add_option("run_dir", run_dir, "Run directory written by train or run")->required();
+    analyze->add_option("--name", name, "Analysis folder inside the run directory")->capture_default_str();
+    add_analysis_options(*analyze, cfg.analysis);
+
+    auto* run = app.add_subcommand("run", "Train, then analyse into RUN_DIR/analysis");
+    common(run);
+    run->add_option("-o,--out", out_dir, "Run directory")->capture_default_str();
+    add_training_options(*run, cfg);
+    add_analysis_options(*run, cfg.analysis);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+
+    util::set_threads(cfg.threads, blas_threads);
+    util::warn_if_slow_blas();
+    const experiments::OutputOptions out{out_dir, force, !quiet};
+    if (*train) {
+      const auto r = experiments::train_solution(cfg, out);
+      std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
+                  r.stop_reason.c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
+                  r.train_accuracy, out_dir.c_str());
+    } else if (*analyze) {
+      const auto a = experiments::analyze_solution(run_dir, cfg.analysis, name, force);
+      std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
+    } else if (*run) {
+      const auto a = experiments::run_solution(cfg, out);
+      std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
+    }
+    return 0;
+  } catch (const experiments::TrainingDiverged& e) {
+    std::fprintf(stderr, "awd: %s\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (const auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    std::fprintf(stderr, "awd: %s\n", msg.c_str());
+    return 2;
+  }
+}
+
+}  // namespace awd::cli

@@ -1,0 +1,10 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "awd/util/threads.h"
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  awd::util::set_threads(1, 1);
+  return RUN_ALL_TESTS();
+}
