@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The awd command line as a user meets it: one small real run, re-analysis,
+# config files, and bad input (one clear line, non-zero exit, nothing half-written).
+#   cli_test.sh AWD SHARED_DATA
+set -u
+AWD=$1
+DATA=$2
+MNIST=$DATA/mnist
+T=$(mktemp -d /tmp/awd-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_error NAME PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  local rc=$?
+  local lines
+  lines=$(grep -cv '^awd: warning' "$T/err")
+  if [ $rc -eq 0 ]; then bad "$name: exit 0"; return; fi
+  if [ "$lines" -ne 1 ]; then bad "$name: $lines lines on stderr: $(cat "$T/err")"; return; fi
+  if ! grep -qE "$pattern" "$T/err"; then bad "$name: '$(cat "$T/err")' does not match '$pattern'"; return; fi
+  ok
+}
+
+SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
+
+# A real run.
+if "$AWD" run "${SMALL[@]}" -o "$T/run" >"$T/run.out" 2>"$T/run.err"; then ok; else bad "run failed: $(cat "$T/run.err")"; fi
+for f in config.json model.pt training.json weights/fc1.weight.npy weights/fc2.weight.npy weights/fc3.weight.npy \
+         analysis/summary.json analysis/directions.csv analysis/pairs.csv; do
+  [ -s "$T/run/$f" ] && ok || bad "missing $f"
+done
+grep -q "Eq. 10" "$T/run.out" && ok || bad "no summary table on stdout"
+[ "$(wc -l <"$T/run/analysis/directions.csv")" -eq 901 ] && ok || bad "directions.csv should have 900 rows"
+[ "$(wc -l <"$T/run/analysis/pairs.csv")" -eq 101 ] && ok || bad "pairs.csv should have 100 rows"
+ls "$T/run" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
+
+# Outputs readable without LibTorch, and consistent with each other.
+/usr/bin/python3 - "$T/run" <<'PY' && ok || bad "numpy/json checks"
+import csv, json, sys, numpy as np
+run = sys.argv[1]
+w = np.load(run + "/weights/fc2.weight.npy")
+assert w.shape == (30, 30) and w.dtype == np.float32, w.shape
+s = json.load(open(run + "/analysis/summary.json"))
+assert abs(np.linalg.norm(w.astype(np.float64)) - s["weight_norm"]) < 1e-9 * s["weight_norm"]
+assert s["eq10_residual"] < 1e-12 and s["duality_max_residual"] < 1e-10, s
+rows = list(csv.DictReader(open(run + "/analysis/directions.csv")))
+assert abs(sum(float(r["dL_i"]) for r in rows) - s["sum_dL"]) < 1e-9
+pairs = list(csv.DictReader(open(run + "/analysis/pairs.csv")))
+kept = [float(p["l_k"]) for p in pairs if p["kept"] == "1"]
+assert abs(sum(kept) / len(kept) - s["pair_gap"]) < 1e-12
+c = json.load(open(run + "/config.json"))
+assert len(c["samples"]["train_indices"]) == 200 and len(c["samples"]["test_indices"]) == 100
+assert not set(c["samples"]["train_indices"]) & set(c["samples"]["test_indices"])
+assert c["data_files"][0]["crc32"] and c["awd_version"]
+PY
+
+# Re-analysis with other options into a new folder.
+if "$AWD" analyze "$T/run" --name fisher --basis fisher --max-test 50 -q >"$T/an.out" 2>"$T/an.err"; then ok; else bad "analyze: $(cat "$T/an.err")"; fi
+/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['basis']=='fisher' and s['pairs_kept']+s['pairs_skipped']==50" \
+  "$T/run/fisher/summary.json" && ok || bad "fisher re-analysis"
+
+# Config file, overridden by flags.
+echo '{"train": {"batch_size": 50, "max_epoch": 3}, "data": {"per_class": 10}}' >"$T/cfg.json"
+"$AWD" train --config "$T/cfg.json" --data "$MNIST" --n-test 20 --max-epoch 2 -q -o "$T/cfgrun" >/dev/null 2>&1 && ok || bad "train with config"
+/usr/bin/python3 -c "
+import json,sys; c=json.load(open(sys.argv[1])); t=json.load(open(sys.argv[2]))
+assert c['train']['batch_size']==50 and c['train']['max_epoch']==2 and c['data']['per_class']==10 and t['epochs']==2" \
+  "$T/cfgrun/config.json" "$T/cfgrun/training.json" && ok || bad "config file + flag override"
+
+# --help lists options with their SPEC defaults.
+"$AWD" run --help >"$T/help" 2>&1
+grep -q -- "--lr FLOAT=0.1 " "$T/help" && grep -q -- "--batch-size INT=25 " "$T/help" && ok || bad "help defaults: $(head -5 "$T/help")"
+
+# Bad input.
+expect_error "missing data folder" "no/such/dir: data folder does not exist" "$AWD" train --data "$T/no/such/dir" -o "$T/x1"
+mkdir -p "$T/corrupt"
+head -c 5000 "$MNIST/t10k-images-idx3-ubyte.gz" >"$T/corrupt/t10k-images-idx3-ubyte.gz"
+cp "$MNIST/t10k-labels-idx1-ubyte.gz" "$T/corrupt/"
+expect_error "truncated data file" "corrupt/t10k-images-idx3-ubyte.gz: " "$AWD" train --data "$T/corrupt" -o "$T/x2"
+expect_error "M too large" "class 0 has 980 samples" "$AWD" train --data "$MNIST" -M 5000 -o "$T/x3"
+expect_error "unknown layer" "no layer named 'fc7'" "$AWD" analyze "$T/run" --layer fc7 --name x
+expect_error "non-dense layer" "layer 'relu1' is not dense" "$AWD" analyze "$T/run" --layer relu1 --name y
+expect_error "finished run" "already holds a finished run.*--force" "$AWD" run "${SMALL[@]}" -o "$T/run"
+expect_error "existing analysis" "already holds a finished run.*--force" "$AWD" analyze "$T/run" --name fisher
+expect_error "output not writable" "cannot create output folder" "$AWD" train "${SMALL[@]}" -o "$T/run/config.json/sub"
+expect_error "bad batch size" "batch_size \(B\) must be at least 1" "$AWD" train "${SMALL[@]}" -B 0 -o "$T/x4"
+expect_error "bad dropout" "dropout \(d\) must be in" "$AWD" train "${SMALL[@]}" -d 1 -o "$T/x5"
+expect_error "not a run dir" "not a run directory" "$AWD" analyze "$T/corrupt"
+expect_error "bad config file" "cfg2.json: train.speed: unknown option" sh -c "echo '{\"train\":{\"speed\":1}}' >$T/cfg2.json && exec $AWD train --config $T/cfg2.json -o $T/x6"
+expect_error "diverged" "training diverged at epoch" "$AWD" train "${SMALL[@]}" --lr 1e6 -s 50 --max-epoch 50 -o "$T/div"
+grep -q '"stop_reason": "diverged"' "$T/div/training.json" && ok || bad "diverged run not recorded"
+expect_error "diverged run analysis" "training diverged" "$AWD" analyze "$T/div"
+# The forced re-run replaces the old one.
+"$AWD" train "${SMALL[@]}" --max-epoch 2 -o "$T/run" --force >/dev/null 2>&1 && ok || bad "--force"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,210 @@
+// Readers and the subset builder (SPEC §7) on real MNIST / CIFAR-10 files and
+// on small hand-made files, good and broken.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "awd/data/dataset.h"
+#include "awd/data/subset.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using namespace awd;
+
+namespace {
+
+std::string be32(uint32_t v) {
+  return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
+}
+
+std::string idx_images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols, const std::string& pixels) {
+  return be32(magic) + be32(n) + be32(rows) + be32(cols) + pixels;
+}
+std::string idx_labels(uint32_t magic, uint32_t n, const std::string& labels) { return be32(magic) + be32(n) + labels; }
+
+void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+
+void write_gz(const fs::path& p, const std::string& bytes) {
+  gzFile f = gzopen(p.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+/// Expects `fn` to throw a std::exception whose message names `path` and contains `what`.
+template <typename Fn>
+void expect_error(Fn fn, const std::string& path, const std::string& what) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error for " << path << " (expected: " << what << ")";
+  } catch (const std::exception& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find(what), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+  }
+}
+
+}  // namespace
+
+TEST(Readers, MnistTestSplit) {
+  const auto folder = data::load_folder(test_util::mnist_dir());
+  EXPECT_EQ(folder.format, "idx");
+  ASSERT_TRUE(folder.single_split());
+  const auto& ds = folder.test;
+  ASSERT_EQ(ds.images.sizes(), (std::vector<int64_t>{10000, 1, 28, 28}));
+  EXPECT_GE(ds.images.min().item<float>(), 0.0f);
+  EXPECT_LE(ds.images.max().item<float>(), 1.0f);
+  const auto counts = torch::bincount(ds.labels);
+  ASSERT_EQ(counts.numel(), 10);
+  // Published MNIST t10k class counts: 892 (digit 5) to 1135 (digit 1).
+  EXPECT_EQ(counts[5].item<int64_t>(), 892);
+  EXPECT_EQ(counts.max().item<int64_t>(), 1135);
+  EXPECT_EQ(ds.files.size(), 2u);
+  EXPECT_EQ(ds.files[0].bytes, 1648877);
+}
+
+TEST(Readers, Cifar10Batches) {
+  const auto folder = data::load_folder(test_util::cifar_dir());
+  EXPECT_EQ(folder.format, "cifar10");
+  EXPECT_FALSE(folder.single_split());
+  EXPECT_EQ(folder.train.images.sizes(), (std::vector<int64_t>{10000, 3, 32, 32}));
+  EXPECT_EQ(folder.test.size(), 10000);
+  EXPECT_EQ(torch::bincount(folder.test.labels).eq(1000).all().item<bool>(), true);
+}
+
+TEST(Readers, HandMadeIdxRawAndGzip) {
+  test_util::TempDir dir;
+  // Two 2x3 images, pixels 0..11 and 255.
+  std::string px;
+  for (int i = 0; i < 11; ++i) px += char(i);
+  px += char(255);
+  const auto img = idx_images(0x803, 2, 2, 3, px), lab = idx_labels(0x801, 2, std::string{char(7), char(2)});
+  write(dir / "train-images-idx3-ubyte", img);
+  write(dir / "train-labels-idx1-ubyte", lab);
+  write_gz(dir / "t10k-images-idx3-ubyte.gz", img);
+  write_gz(dir / "t10k-labels-idx1-ubyte.gz", lab);
+  const auto folder = data::load_folder(dir.str());
+  for (const auto* ds : {&folder.train, &folder.test}) {
+    ASSERT_EQ(ds->images.sizes(), (std::vector<int64_t>{2, 1, 2, 3}));
+    EXPECT_FLOAT_EQ(ds->images[0][0][1][2].item<float>(), 5.0f / 255.0f);
+    EXPECT_FLOAT_EQ(ds->images[1][0][1][2].item<float>(), 1.0f);
+    EXPECT_EQ(ds->labels[0].item<int64_t>(), 7);
+    EXPECT_EQ(ds->labels[1].item<int64_t>(), 2);
+  }
+}
+
+TEST(Readers, BrokenIdxFiles) {
+  test_util::TempDir dir;
+  const std::string px(8, char(1));
+  const auto good_img = idx_images(0x803, 2, 2, 2, px);
+  const auto good_lab = idx_labels(0x801, 2, std::string{char(1), char(2)});
+  const auto img = (dir / "img").string(), lab = (dir / "lab").string();
+  write(lab, good_lab);
+
+  write(img, idx_images(0x801, 2, 2, 2, px));
+  expect_error([&] { data::read_idx(img, lab); }, img, "not an IDX image file");
+  write(img, good_img.substr(0, good_img.size() - 3));
+  expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
+  write(img, good_img.substr(0, 10));
+  expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
+  write(img, good_img);
+  write(lab, idx_labels(0x801, 3, std::string{char(1), char(2), char(3)}));
+  expect_error([&] { data::read_idx(img, lab); }, lab, "3 labels for 2 images");
+  write(lab, idx_labels(0x801, 2, std::string{char(1), char(10)}));
+  expect_error([&] { data::read_idx(img, lab); }, lab, "out of range");
+  write(lab, idx_labels(0x803, 2, std::string{char(1), char(2)}));
+  expect_error([&] { data::read_idx(img, lab); }, lab, "not an IDX label file");
+  write(lab, idx_labels(0x801, 5, std::string{char(1), char(2)}));
+  expect_error([&] { data::read_idx(img, lab); }, lab, "truncated");
+  // A gzip stream cut short.
+  const auto gz = (dir / "cut.gz").string();
+  write_gz(gz, good_img);
+  const auto whole = test_util::read_bytes(gz);
+  write(gz, whole.substr(0, whole.size() / 2));
+  expect_error([&] { data::read_idx(gz, lab); }, gz, "");
+  expect_error([&] { data::read_idx((dir / "missing").string(), lab); }, (dir / "missing").string(), "no such file");
+}
+
+TEST(Readers, BrokenCifarFiles) {
+  test_util::TempDir dir;
+  const auto p = (dir / "data_batch_1.bin").string();
+  std::string rec(3073, char(0));
+  rec[0] = char(3);
+  write(p, rec + rec);
+  const auto ds = data::read_cifar10({p});
+  EXPECT_EQ(ds.size(), 2);
+  EXPECT_EQ(ds.labels[1].item<int64_t>(), 3);
+  write(p, rec + rec.substr(0, 100));
+  expect_error([&] { data::read_cifar10({p}); }, p, "truncated");
+  rec[0] = char(12);
+  write(p, rec);
+  expect_error([&] { data::read_cifar10({p}); }, p, "out of range");
+}
+
+TEST(Readers, FolderErrors) {
+  test_util::TempDir dir;
+  expect_error([&] { data::load_folder((dir / "nope").string()); }, (dir / "nope").string(), "does not exist");
+  expect_error([&] { data::load_folder(dir.str()); }, dir.str(), "no data found");
+  write(dir / "train-images-idx3-ubyte", idx_images(0x803, 1, 1, 1, "a"));
+  expect_error([&] { data::load_folder(dir.str()); }, dir.str(), "pair");
+}
+
+TEST(Subset, SingleSplitIsDisjointBalancedAndSeeded) {
+  const auto folder = data::load_folder(test_util::mnist_dir());
+  DataConfig cfg;
+  cfg.per_class = 40;
+  cfg.n_test = 105;
+  cfg.seed = 3;
+  const auto s = data::draw_subset(folder, cfg);
+  ASSERT_EQ(s.train_indices.size(), 400u);
+  ASSERT_EQ(s.test_indices.size(), 105u);
+  std::set<int64_t> tr(s.train_indices.begin(), s.train_indices.end());
+  std::set<int64_t> te(s.test_indices.begin(), s.test_indices.end());
+  EXPECT_EQ(tr.size(), 400u);
+  EXPECT_EQ(te.size(), 105u);
+  for (auto i : te) EXPECT_EQ(tr.count(i), 0u) << "test sample " << i << " is also a training sample";
+  const auto samples = data::materialize(folder, s);
+  EXPECT_TRUE(torch::bincount(samples.train_labels).eq(40).all().item<bool>());
+  const auto tc = torch::bincount(samples.test_labels);
+  EXPECT_EQ(tc.max().item<int64_t>(), 11);
+  EXPECT_EQ(tc.min().item<int64_t>(), 10);
+  // Labels are the data's own.
+  for (size_t k = 0; k < 20; ++k)
+    EXPECT_EQ(samples.train_labels[k].item<int64_t>(), folder.test.labels[s.train_indices[k]].item<int64_t>());
+  EXPECT_EQ(data::draw_subset(folder, cfg).train_indices, s.train_indices);
+  cfg.seed = 4;
+  EXPECT_NE(data::draw_subset(folder, cfg).train_indices, s.train_indices);
+}
+
+TEST(Subset, LabelNoiseKeepsMCorrectPerClass) {
+  const auto folder = data::load_folder(test_util::mnist_dir());
+  DataConfig cfg;
+  cfg.per_class = 30;
+  cfg.n_test = 50;
+  cfg.label_noise = 0.2;
+  const auto s = data::draw_subset(folder, cfg);
+  ASSERT_EQ(s.train_indices.size(), 375u);  // 300 / (1 - 0.2)
+  int64_t wrong = 0;
+  for (size_t i = 0; i < s.train_indices.size(); ++i) {
+    const auto truth = folder.test.labels[s.train_indices[i]].item<int64_t>();
+    if (s.corrupted[i]) {
+      EXPECT_NE(s.train_labels[i], truth);
+      ++wrong;
+    } else {
+      EXPECT_EQ(s.train_labels[i], truth);
+    }
+  }
+  EXPECT_EQ(wrong, 75);
+}
+
+TEST(Subset, AskingForTooManySaysHowManyExist) {
+  const auto folder = data::load_folder(test_util::mnist_dir());
+  DataConfig cfg;
+  cfg.per_class = 1000;
+  cfg.n_test = 10;
+  expect_error([&] { data::draw_subset(folder, cfg); }, "t10k-images", "class 0 has 980 samples");
+}
