@@ -19,14 +19,8 @@ std::vector<int64_t> input_shape(const data::Dataset& ds) {
   shape.erase(shape.begin());
   return shape;
 }
-}  // namespace
 
-train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
-  validate(cfg);
-  io::prepare_output_dir(out.dir, kFinished, out.force);
-  // A forced re-run must not leave the old finish marker beside new partial files.
-  fs::remove(fs::path(out.dir) / kFinished);
-  const auto folder = data::load_folder(cfg.data.path);
+train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out) {
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::materialize(folder, subset);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
@@ -39,12 +33,9 @@ train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out
   return result;
 }
 
-AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
-                                bool force) {
-  auto cfg = io::load_run_config(run_dir);
-  cfg.analysis = analysis;
-  validate(cfg);
-  const auto folder = data::load_folder(cfg.data.path);
+AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
+                          const std::string& name, bool force) {
+  const auto& analysis = cfg.analysis;
   const auto run = io::load_run(run_dir, folder);
   if (run.training.stop_reason == "diverged")
     throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
@@ -58,12 +49,38 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
   return out;
 }
 
+/// Checks the options and the output folder before any data is read.
+void prepare_training(const RunConfig& cfg, const OutputOptions& out) {
+  validate(cfg);
+  io::prepare_output_dir(out.dir, kFinished, out.force);
+  // A forced re-run must not leave the old finish marker beside new partial files.
+  fs::remove(fs::path(out.dir) / kFinished);
+}
+
+}  // namespace
+
+train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
+  prepare_training(cfg, out);
+  return train_on(cfg, data::load_folder(cfg.data.path), out);
+}
+
+AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
+                                bool force) {
+  auto cfg = io::load_run_config(run_dir);
+  cfg.analysis = analysis;
+  validate(cfg);
+  return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force);
+}
+
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
   // Refuse early rather than after training.
   if (!out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
     throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to overwrite");
-  train_solution(cfg, out);
-  return analyze_solution(out.dir, cfg.analysis, "analysis", true);
+  prepare_training(cfg, out);
+  const auto folder = data::load_folder(cfg.data.path);
+  train_on(cfg, folder, out);
+  // The analysis reads the saved model back: what is analysed is what was saved.
+  return analyze_on(out.dir, cfg, folder, "analysis", true);
 }
 
 }  // namespace awd::experiments
