@@ -1,6 +1,6 @@
 // Times the spine on the paper's MNIST setting: SGD epochs at B=25 and B=400,
 // and the whole duality analysis stage by stage (warm, best of `repeats`).
-//   bench_spine DATA_DIR [repeats] [torch_threads] [blas_threads]
+//   bench_spine DATA_DIR [repeats] [analysis_threads]
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -15,18 +15,18 @@ using namespace awd;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_spine DATA_DIR [repeats] [torch_threads] [blas_threads]\n");
+    std::fprintf(stderr, "usage: bench_spine DATA_DIR [repeats] [analysis_threads]\n");
     return 2;
   }
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
-  const int tt = argc > 3 ? std::atoi(argv[3]) : 1, bt = argc > 4 ? std::atoi(argv[4]) : 1;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 0;
   RunConfig cfg;
   cfg.data.path = argv[1];
   const auto folder = data::load_folder(cfg.data.path);
   const auto samples = data::materialize(folder, data::draw_subset(folder, cfg.data));
   std::printf("blas: %s\n", util::blas_info().config.c_str());
 
-  util::set_threads(1, 1);
+  util::set_threads(1);
   for (int64_t batch : {25, 400}) {
     auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
     auto tc = cfg.train;
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
 
   auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
   train::train_sgd(*model, samples, cfg.train);  // a real solution
-  util::set_threads(tt, bt);
+  util::set_threads(threads);
   std::map<std::string, double> best;
   double best_total = 1e9;
   for (int i = 0; i < repeats; ++i) {
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     best_total = std::min(best_total, total);
     for (const auto& [k, v] : r.seconds) best[k] = best.count(k) ? std::min(best[k], v) : v;
   }
-  std::printf("analysis (threads %d/%d), best of %d: %.3f s\n", tt, bt, repeats, best_total);
+  std::printf("analysis (threads %d), best of %d: %.3f s\n", threads, repeats, best_total);
   for (const auto& [k, v] : best) std::printf("  %-14s %.4f s\n", k.c_str(), v);
   return 0;
 }

@@ -5,6 +5,6 @@
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  awd::util::set_threads(1, 1);
+  awd::util::set_threads(1);
   return RUN_ALL_TESTS();
 }

@@ -78,11 +78,11 @@ int run(int argc, char** argv) {
     app.set_version_flag("--version", AWD_VERSION);
     std::string config_file, out_dir = "awd-run", run_dir, name = "reanalysis";
     bool force = false, quiet = false;
-    int blas_threads = 0;
     auto common = [&](CLI::App* sub) {
       sub->add_option("--config", config_file, "JSON config file (flags override it)");
-      sub->add_option("--threads", cfg.threads, "LibTorch intra-op threads (0 = all cores)")->capture_default_str();
-      sub->add_option("--blas-threads", blas_threads, "OpenBLAS threads (0 = all cores)")->capture_default_str();
+      sub->add_option("--threads", cfg.threads,
+                      "LibTorch and OpenBLAS threads (0 = 1 for training, all cores for the analysis)")
+          ->capture_default_str();
       sub->add_flag("--force", force, "Overwrite a finished run or analysis");
       sub->add_flag("-q,--quiet", quiet, "No progress on stderr");
     };
@@ -110,7 +110,6 @@ int run(int argc, char** argv) {
       return app.exit(e);
     }
 
-    util::set_threads(cfg.threads, blas_threads);
     util::warn_if_slow_blas();
     const experiments::OutputOptions out{out_dir, force, !quiet};
     if (*train) {

@@ -6,6 +6,7 @@
 #include "awd/data/subset.h"
 #include "awd/io/run_dir.h"
 #include "awd/models/classifier.h"
+#include "awd/util/threads.h"
 
 namespace fs = std::filesystem;
 
@@ -21,6 +22,9 @@ std::vector<int64_t> input_shape(const data::Dataset& ds) {
 }
 
 train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out) {
+  // Training multiplies small matrices: a second thread costs more in
+  // synchronisation than it saves (measured: several times slower per epoch).
+  util::set_threads(cfg.threads > 0 ? cfg.threads : 1);
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::materialize(folder, subset);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
@@ -43,6 +47,7 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   out.dir = (fs::path(run_dir) / name).string();
   io::prepare_output_dir(out.dir, kAnalysed, force);
   const auto samples = data::materialize(folder, run.subset);
+  util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
   out.result = duality::analyze(*run.model, samples, analysis);
   io::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
   out.table = io::summary_table(run.training, out.result);

@@ -19,12 +19,11 @@ BlasInfo blas_info() {
   return info;
 }
 
-void set_threads(int torch_threads, int blas_threads) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(torch_threads > 0 ? torch_threads : cores);
+void set_threads(int threads) {
+  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
   using set_fn = void (*)(int);
-  if (auto fn = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    fn(blas_threads > 0 ? blas_threads : cores);
+  if (auto fn = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
 }
 
 void warn_if_slow_blas() {

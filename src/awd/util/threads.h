@@ -14,8 +14,9 @@ struct BlasInfo {
 /// libblas.so.3 between implementations with update-alternatives).
 BlasInfo blas_info();
 
-/// Sets LibTorch's intra-op threads and OpenBLAS's threads (0 = all cores).
-void set_threads(int torch_threads, int blas_threads);
+/// Sets LibTorch's intra-op threads and OpenBLAS's threads to `threads`
+/// (0 = all cores). Both pools are used one after the other, never at once.
+void set_threads(int threads);
 
 /// Prints a one-line warning to stderr when the BLAS is not OpenBLAS.
 void warn_if_slow_blas();
