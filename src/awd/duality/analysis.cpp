@@ -110,7 +110,7 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
     const auto z_gamma = z_part + delta.bmm(xp.unsqueeze(2)).squeeze(2);
     pair_gap = sample_losses(model->logits_from_preactivation(z_gamma, cfg.layer), yk) - partner_losses;
   }
-  const auto g = effective_gradients(pair_gap, delta);  // Eq. 8
+  const auto g_scale = effective_gradient_scale(pair_gap, delta);  // Eq. 8: g_k = g_scale_k delta_k
   res.loss_partners = partner_losses.mean().item<double>();
   res.test_loss_pairs = test_losses_k.mean().item<double>();
   res.pair_gap = pair_gap.mean().item<double>();
@@ -127,7 +127,7 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
     std::tie(lambda, basis) = torch::linalg_eigh(matrix);
     clock.lap("eigh");
   }
-  res.decomposition = decompose(delta.reshape({res.pairs_kept, N}), g, basis, lambda, cfg.n_sharp);
+  res.decomposition = decompose_scaled(delta.reshape({res.pairs_kept, N}), g_scale, basis, lambda, cfg.n_sharp);
   res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
   clock.lap("decomposition");
 

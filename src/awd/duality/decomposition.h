@@ -40,6 +40,12 @@ struct Decomposition {
 Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_grad, const torch::Tensor& basis,
                         const torch::Tensor& lambda, int64_t n_sharp = -1);
 
+/// The same for effective gradients parallel to the weight changes,
+/// g_k = grad_scale_k dW_k (Eq. 8; see effective_gradient_scale): one
+/// projection instead of two, equal up to rounding.
+Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
+                               const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp = -1);
+
 /// log(sigma_g,i / sigma_g,i+1) for ranks 1 <= i < N/2 (SPEC §5): x/0 is +inf, 0/0 is -inf (no decrease).
 std::vector<double> sharpness_log_drops(const torch::Tensor& sigma_g_ranked);
 

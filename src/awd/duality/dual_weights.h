@@ -13,4 +13,7 @@ torch::Tensor dual_weights(const torch::Tensor& W, const torch::Tensor& x_partne
 /// so that g_k . dW_k = l_k. pair_gaps [K], delta_w [K, ...]. Returns [K, N].
 torch::Tensor effective_gradients(const torch::Tensor& pair_gaps, const torch::Tensor& delta_w);
 
+/// s_k = l_k / ||dW_k||_F^2 (0 where dW_k = 0), so that g_k = s_k dW_k. Returns [K].
+torch::Tensor effective_gradient_scale(const torch::Tensor& pair_gaps, const torch::Tensor& delta_w);
+
 }  // namespace awd::duality

@@ -20,24 +20,53 @@ LayerLinearization linearize(models::Classifier& model, const std::string& layer
   return lin;
 }
 
+namespace {
+
+/// The pairs i <= j of a k x k symmetric matrix: their flat indices i*k + j
+/// (row-major upper triangle), their two factors, and for every (i, j) the
+/// position of its pair (min, max) in that list.
+struct UpperTriangle {
+  torch::Tensor flat, first, second, pair_of;
+};
+
+UpperTriangle upper_triangle(int64_t k) {
+  const auto ij = torch::triu_indices(k, k, 0, torch::kLong);
+  const auto pos = torch::arange(ij.size(1), torch::kLong);
+  auto pair_of = torch::empty({k, k}, torch::kLong);
+  pair_of.index_put_({ij[0], ij[1]}, pos).index_put_({ij[1], ij[0]}, pos);
+  return {ij[0] * k + ij[1], ij[0], ij[1], pair_of.flatten()};
+}
+
+}  // namespace
+
 torch::Tensor layer_hessian(const LayerLinearization& lin) {
   const auto& A = lin.jacobian;  // [S, C, m]
   const auto& p = lin.probs;     // [S, C]
   const auto& x = lin.activity;  // [S, n]
   const int64_t S = x.size(0), n = x.size(1), m = A.size(2);
-  auto hess = torch::zeros({m * m, n * n}, x.options());
-  // Chunks bound the memory of the per-sample outer products.
+  // H_z,j and x_j x_j^T are symmetric, so only their upper triangles enter the
+  // product: an [S, m(m+1)/2]^T [S, n(n+1)/2] GEMM, 4x fewer flops than the
+  // full [S, m*m]^T [S, n*n] one, with every entry summed the same way.
+  const auto tm = upper_triangle(m), tn = upper_triangle(n);
+  auto tri = torch::zeros({tm.flat.size(0), tn.flat.size(0)}, x.options());
+  // Chunks bound the memory of the per-sample products.
   constexpr int64_t kChunk = 1024;
   for (int64_t s0 = 0; s0 < S; s0 += kChunk) {
     const auto Ac = A.slice(0, s0, s0 + kChunk), pc = p.slice(0, s0, s0 + kChunk), xc = x.slice(0, s0, s0 + kChunk);
     const auto At = Ac.transpose(1, 2);                                 // [s, m, C]
     const auto q = At.matmul(pc.unsqueeze(2));                          // A^T p, [s, m, 1]
     const auto hz = At.matmul(Ac * pc.unsqueeze(2)) - q * q.transpose(1, 2);  // [s, m, m]
-    const auto xx = xc.unsqueeze(2) * xc.unsqueeze(1);                  // [s, n, n]
-    hess.addmm_(hz.reshape({hz.size(0), m * m}).t(), xx.reshape({xx.size(0), n * n}));
+    const auto hz_upper = hz.reshape({hz.size(0), m * m}).index_select(1, tm.flat);
+    const auto xx_upper = xc.index_select(1, tn.first) * xc.index_select(1, tn.second);
+    tri.addmm_(hz_upper.t(), xx_upper);
   }
-  // [(a,c), (b,d)] -> [(a,b), (c,d)]
-  return hess.div_(double(S)).view({m, m, n, n}).permute({0, 2, 1, 3}).reshape({m * n, m * n});
+  tri.div_(double(S));
+  // Every (a,c), (b,d) reads its triangle pair: [(a,c), (b,d)] -> [(a,b), (c,d)].
+  return tri.index_select(0, tm.pair_of)
+      .index_select(1, tn.pair_of)
+      .view({m, m, n, n})
+      .permute({0, 2, 1, 3})
+      .reshape({m * n, m * n});
 }
 
 torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tensor& labels) {

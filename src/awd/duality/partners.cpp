@@ -1,5 +1,6 @@
 #include "awd/duality/partners.h"
 
+#include <limits>
 #include <stdexcept>
 
 namespace awd::duality {
@@ -10,7 +11,7 @@ torch::Tensor partner_set(const torch::Tensor& test_inputs, const torch::Tensor&
   const auto test = test_inputs.reshape({K, -1}).to(torch::kDouble);
   const auto train = train_inputs.reshape({train_inputs.size(0), -1}).to(torch::kDouble);
   const auto test_sq = test.pow(2).sum(1), train_sq = train.pow(2).sum(1);
-  std::vector<int64_t> partner(K, -1);
+  auto partner = torch::full({K}, -1, torch::kInt64);
   const auto classes = std::get<0>(torch::_unique(test_labels));
   for (int64_t ci = 0; ci < classes.size(0); ++ci) {
     const int64_t c = classes[ci].item<int64_t>();
@@ -24,18 +25,17 @@ torch::Tensor partner_set(const torch::Tensor& test_inputs, const torch::Tensor&
     const auto approx = test_sq.index_select(0, ti).unsqueeze(1) + train_sq.index_select(0, ri).unsqueeze(0) -
                         2.0 * a.matmul(b.t());
     const auto slack = 1e-9 * (test_sq.index_select(0, ti).unsqueeze(1) + train_sq.index_select(0, ri).max());
-    const auto candidates = approx <= (std::get<0>(approx.min(1, true)) + slack);
-    const auto ti_a = ti.accessor<int64_t, 1>();
-    const auto ri_a = ri.accessor<int64_t, 1>();
-    for (int64_t row = 0; row < ti.size(0); ++row) {
-      const auto cand = candidates[row].nonzero().flatten();
-      const auto d = (b.index_select(0, cand) - a[row]).pow(2).sum(1).sqrt();
-      const double best = d.min().item<double>();
-      const auto tied = cand.index({d <= best * (1 + 1e-12)});
-      partner[ti_a[row]] = ri_a[tied.min().item<int64_t>()];  // ri is ascending
-    }
+    const auto candidates = (approx <= (std::get<0>(approx.min(1, true)) + slack)).nonzero();  // [P, 2]
+    const auto rows = candidates.select(1, 0), cols = candidates.select(1, 1);
+    const auto d = (a.index_select(0, rows) - b.index_select(0, cols)).pow(2).sum(1).sqrt();
+    const auto exact = torch::full_like(approx, std::numeric_limits<double>::infinity()).index_put_({rows, cols}, d);
+    // Ties within a relative 1e-12 of the row minimum: the lowest training
+    // index wins (ri is ascending and argmax returns the first maximum).
+    const auto tied = exact <= std::get<0>(exact.min(1, true)) * (1 + 1e-12);
+    const auto col = tied.to(torch::kInt).argmax(1);
+    partner.index_put_({ti}, ri.index_select(0, col));
   }
-  return torch::tensor(partner, torch::kInt64);
+  return partner;
 }
 
 }  // namespace awd::duality

@@ -9,7 +9,7 @@ namespace awd::train {
 Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels) {
   const bool was_training = model.is_training();
   model.eval();
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;  // no autograd bookkeeping at all, unlike NoGradGuard
   auto logits = model.forward(inputs);
   Evaluation e;
   e.loss = torch::nn::functional::cross_entropy(logits, labels).item<double>();
@@ -57,7 +57,9 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
       auto loss = torch::nn::functional::cross_entropy(model.forward(inputs.index_select(0, idx)),
                                                        labels.index_select(0, idx));
       if (decay) loss = loss + decay_penalty(weights, cfg);
-      sgd.zero_grad();
+      // Dropping the gradients lets backward hand its fresh buffers over
+      // instead of zero-filling and then adding (same values, fewer ops).
+      model.zero_grad(/*set_to_none=*/true);
       loss.backward();
       sgd.step();
     }
