@@ -53,7 +53,7 @@ struct RunConfig {
   ModelConfig model;
   TrainConfig train;
   AnalysisConfig analysis;
-  int threads = 0;  ///< LibTorch and OpenBLAS threads (0 = 1 for training, all cores for the analysis)
+  int threads = 0;  ///< OpenBLAS threads (0 = 1 for training, all cores for the analysis)
 };
 
 /// Throws std::invalid_argument with a one-line message when a value is out of range.

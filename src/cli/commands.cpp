@@ -81,7 +81,7 @@ int run(int argc, char** argv) {
     auto common = [&](CLI::App* sub) {
       sub->add_option("--config", config_file, "JSON config file (flags override it)");
       sub->add_option("--threads", cfg.threads,
-                      "LibTorch and OpenBLAS threads (0 = 1 for training, all cores for the analysis)")
+                      "BLAS threads (0 = 1 for training, all cores for the analysis)")
           ->capture_default_str();
       sub->add_flag("--force", force, "Overwrite a finished run or analysis");
       sub->add_flag("-q,--quiet", quiet, "No progress on stderr");

@@ -14,8 +14,8 @@ struct BlasInfo {
 /// libblas.so.3 between implementations with update-alternatives).
 BlasInfo blas_info();
 
-/// Sets LibTorch's intra-op threads and OpenBLAS's threads to `threads`
-/// (0 = all cores). Both pools are used one after the other, never at once.
+/// Gives OpenBLAS `threads` threads (0 = all cores) and LibTorch's intra-op
+/// pool one: the expensive work (GEMM, eigh) is BLAS/LAPACK.
 void set_threads(int threads);
 
 /// Prints a one-line warning to stderr when the BLAS is not OpenBLAS.
