@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "awd/config.h"
+#include "awd/experiments/report.h"
 #include "awd/experiments/single_run.h"
+#include "awd/experiments/sweep.h"
 #include "awd/io/run_dir.h"
 #include "awd/util/threads.h"
 
@@ -57,26 +61,37 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
 }
 
-/// --config FILE is read before the flags are bound, so flags override it.
-RunConfig initial_config(int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--config") return io::read_config_file(argv[i + 1]);
+/// The value of `--name VALUE` or `--name=VALUE` in argv, or "".
+std::string prescan(int argc, char** argv, const std::string& name) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.rfind("--config=", 0) == 0) return io::read_config_file(a.substr(9));
+    if (a == name && i + 1 < argc) return argv[i + 1];
+    if (a.rfind(name + "=", 0) == 0) return a.substr(name.size() + 1);
   }
-  return RunConfig{};
+  return {};
+}
+
+/// Files are read before the flags are bound, so that flags override them:
+/// --config FILE (a run configuration) or, for sweeps, --experiment FILE.
+experiments::SweepSpec initial_spec(int argc, char** argv) {
+  experiments::SweepSpec spec;
+  if (const auto e = prescan(argc, argv, "--experiment"); !e.empty()) spec = experiments::read_sweep_spec(e);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) spec.base = io::read_config_file(c);
+  return spec;
 }
 
 }  // namespace
 
 int run(int argc, char** argv) {
   try {
-    RunConfig cfg = initial_config(argc, argv);
+    auto spec = initial_spec(argc, argv);
+    RunConfig& cfg = spec.base;
     CLI::App app{"awd: activity-weight duality analysis of trained networks (Feng, Zhang & Tu)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", AWD_VERSION);
-    std::string config_file, out_dir = "awd-run", run_dir, name = "reanalysis";
+    std::string config_file, experiment_file, out_dir = "awd-run", run_dir, name = "reanalysis", parameter;
+    std::vector<double> values;
+    int jobs = 2;
     bool force = false, quiet = false;
     auto common = [&](CLI::App* sub) {
       sub->add_option("--config", config_file, "JSON config file (flags override it)");
@@ -104,6 +119,22 @@ int run(int argc, char** argv) {
     add_training_options(*run, cfg);
     add_analysis_options(*run, cfg.analysis);
 
+    auto* sweep = app.add_subcommand("sweep", "Vary one parameter over values, R repeats each, then report");
+    common(sweep);
+    sweep->add_option("--experiment", experiment_file, "Experiment file (experiments/*.json); flags override it");
+    sweep->add_option("-o,--out", out_dir, "Sweep directory (an interrupted sweep resumes there)")->required();
+    sweep->add_option("--param", parameter,
+                      "Parameter: lr (alpha), batch_size (B), weight_decay (beta), decay_stop (t_stop), "
+                      "init_scale (s), dropout (d), label_noise (rho), per_class (M), delta_scale (gamma)");
+    sweep->add_option("--values", values, "Values of the parameter")->delimiter(',');
+    sweep->add_option("--repeats", spec.repeats, "Repeats per value, with seeds seed+0 .. seed+R-1")->capture_default_str();
+    sweep->add_option("-j,--jobs", jobs, "Solutions trained at once, one process each")->capture_default_str();
+    add_training_options(*sweep, cfg);
+    add_analysis_options(*sweep, cfg.analysis);
+
+    auto* report = app.add_subcommand("report", "Aggregate a sweep: tables, figures, report.html");
+    report->add_option("sweep_dir", run_dir, "Sweep directory")->required();
+
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -123,6 +154,21 @@ int run(int argc, char** argv) {
     } else if (*run) {
       const auto a = experiments::run_solution(cfg, out);
       std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
+    } else if (*sweep) {
+      if (!parameter.empty()) spec.parameter = experiments::canonical_parameter(parameter);
+      if (!values.empty()) spec.values = values;
+      if (spec.parameter.empty()) throw std::invalid_argument("sweep: give --experiment FILE or --param NAME");
+      if (spec.values.empty()) throw std::invalid_argument("sweep: no values to sweep (--values a,b,c)");
+      if (spec.name.empty()) spec.name = spec.parameter;
+      spec = experiments::sweep_spec_from_json(experiments::to_json(spec), "sweep");  // validates every value
+      const auto exe = std::filesystem::read_symlink("/proc/self/exe").string();
+      const auto st = experiments::run_sweep(spec, {out_dir, jobs, exe, !quiet});
+      std::printf("%s", experiments::write_report(out_dir).c_str());
+      std::printf("sweep: %d solutions, %d already finished, %d run, %d diverged, %d failed; report: %s/report\n",
+                  st.total, st.already_done, st.ran, st.diverged, st.failed, out_dir.c_str());
+      if (st.failed) return 1;
+    } else if (*report) {
+      std::printf("%s", experiments::write_report(run_dir).c_str());
     }
     return 0;
   } catch (const experiments::TrainingDiverged& e) {

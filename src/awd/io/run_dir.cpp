@@ -256,7 +256,6 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
       {"weight_norm", r.weight_norm}, {"train_error", r.train_error}, {"test_error", r.test_error},
       {"pairs_kept", r.pairs_kept}, {"pairs_skipped", r.pairs_skipped},
       {"seconds", r.seconds}};
-  write_atomic(join(dir, "summary.json"), summary.dump(1) + "\n");
 
   std::ostringstream csv;
   csv.precision(17);
@@ -292,6 +291,8 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
     pcsv << '\n';
   }
   write_atomic(join(dir, "pairs.csv"), pcsv.str());
+  // Last: summary.json marks a finished analysis.
+  write_atomic(join(dir, "summary.json"), summary.dump(1) + "\n");
 }
 
 std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {

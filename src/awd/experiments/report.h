@@ -1,0 +1,29 @@
+// Aggregation of a sweep (paper Fig. 2-4, S3, S4, S10): per swept value, the
+// mean and standard deviation over repeats of the gap decomposition.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace awd::experiments {
+
+/// The scalars aggregated per value (summary.json keys).
+extern const std::vector<std::string> kReportMetrics;
+/// The per-rank curves averaged per value (directions.csv columns).
+extern const std::vector<std::string> kRankColumns;
+
+struct ValueStats {
+  double value = 0;
+  int repeats = 0, finished = 0, diverged = 0;
+  std::vector<double> mean, std;  ///< per metric of kReportMetrics; std is the sample standard deviation
+  std::vector<std::vector<double>> rank_means;  ///< [rank][column of kRankColumns]
+};
+
+/// Reads every finished solution of the sweep in `sweep_dir`.
+std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir);
+
+/// Writes SWEEP_DIR/report/{summary.csv, ranks.csv, solutions.csv, report.json},
+/// the figures and report.html; returns the table for stdout. A missing
+/// gnuplot skips the figures with a one-line warning on stderr.
+std::string write_report(const std::string& sweep_dir);
+
+}  // namespace awd::experiments
