@@ -99,5 +99,41 @@ expect_error "diverged run analysis" "training diverged" "$AWD" analyze "$T/div"
 # The forced re-run replaces the old one.
 "$AWD" train "${SMALL[@]}" --max-epoch 2 -o "$T/run" --force >/dev/null 2>&1 && ok || bad "--force"
 
+# Sweeps: an interrupted sweep (kill -9 of the sweep and its solutions) resumes
+# and ends with the same finished runs and numbers as an uninterrupted one.
+SWEEP=(sweep --data "$MNIST" -M 10 --n-test 50 --max-epoch 40 --param lr --values 0.05,0.1,0.2 --repeats 2 -j 1 -q)
+"$AWD" "${SWEEP[@]}" -o "$T/swA" >"$T/swA.out" 2>&1 && ok || bad "uninterrupted sweep: $(tail -3 "$T/swA.out")"
+setsid "$AWD" "${SWEEP[@]}" -o "$T/swB" >/dev/null 2>&1 &
+sweep_pid=$!
+for _ in $(seq 1 600); do
+  [ "$(find "$T/swB/runs" -name summary.json 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
+kill -9 -- -"$sweep_pid" 2>/dev/null
+wait "$sweep_pid" 2>/dev/null
+n_before=$(find "$T/swB/runs" -name summary.json | wc -l)
+[ "$n_before" -ge 2 ] && [ "$n_before" -lt 6 ] && ok || bad "sweep was not interrupted mid-way ($n_before finished)"
+"$AWD" "${SWEEP[@]}" -o "$T/swB" >"$T/swB.out" 2>&1 && ok || bad "resumed sweep: $(tail -3 "$T/swB.out")"
+grep -q "$n_before already finished" "$T/swB.out" && ok || bad "resume did not keep finished solutions: $(tail -2 "$T/swB.out")"
+/usr/bin/python3 - "$T/swA" "$T/swB" <<'PY' && ok || bad "resumed sweep differs from the uninterrupted one"
+import glob, json, os, sys
+a, b = sys.argv[1], sys.argv[2]
+def runs(d):
+    return sorted(os.path.relpath(p, d) for p in glob.glob(d + "/runs/*/*/analysis/summary.json"))
+assert runs(a) == runs(b) and len(runs(a)) == 6, (runs(a), runs(b))
+for r in runs(a):
+    sa, sb = json.load(open(os.path.join(a, r))), json.load(open(os.path.join(b, r)))
+    for s in (sa, sb):
+        s.pop("seconds"); s["training"].pop("seconds")
+    assert sa == sb, r
+for f in ("summary.csv", "ranks.csv", "solutions.csv"):
+    assert open(f"{a}/report/{f}").read() == open(f"{b}/report/{f}").read(), f
+PY
+expect_error "sweep of another experiment" "holds a sweep of another experiment" \
+  "$AWD" sweep --data "$MNIST" -M 10 --n-test 50 --param lr --values 0.3 --repeats 1 -q -o "$T/swA"
+expect_error "sweep value out of range" "dropout \(d\) must be in" "$AWD" sweep --param d --values 0.1,1.5 -o "$T/swC"
+expect_error "unknown sweep parameter" "unknown sweep parameter 'momentum'" "$AWD" sweep --param momentum --values 1 -o "$T/swC"
+expect_error "report of a non-sweep" "not a sweep directory" "$AWD" report "$T/run"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
