@@ -392,9 +392,10 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-/// A table cell: numbers to 4 significant digits (the CSV keeps full precision).
-std::string cell(const std::string& field) {
-  return is_number(field) ? format_number(number(field), 4) : field;
+/// A table cell: statistics to 4 significant digits, settings (value, lr, ...)
+/// to 6 so that they stay recognisable; the CSV keeps full precision.
+std::string cell(const std::string& field, int digits) {
+  return is_number(field) ? format_number(number(field), digits) : field;
 }
 
 /// summary.csv as an HTML table; each X_mean with its X_std becomes one "mean ± std" column.
@@ -425,8 +426,9 @@ std::string summary_table(const Table& t) {
   for (const auto& row : t.rows) {
     s << "<tr>";
     for (const auto& c : cols) {
-      s << "<td>" << html_escape(cell(row[c.mean]));
-      if (c.std >= 0) s << " <span class=\"sd\">± " << html_escape(cell(row[size_t(c.std)])) << "</span>";
+      const int digits = c.title == t.header[c.mean] ? 6 : 4;
+      s << "<td>" << html_escape(cell(row[c.mean], digits));
+      if (c.std >= 0) s << " <span class=\"sd\">± " << html_escape(cell(row[size_t(c.std)], 4)) << "</span>";
       s << "</td>";
     }
     s << "</tr>\n";
