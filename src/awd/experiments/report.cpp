@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "awd/experiments/figures.h"
 #include "awd/experiments/sweep.h"
 #include "awd/io/files.h"
 
@@ -176,6 +177,10 @@ std::string write_report(const std::string& sweep_dir) {
   io::write_atomic((rdir / "report.json").string(),
                    json{{"sweep", to_json(spec)}, {"values", jvalues}}.dump(1) + "\n");
 
+  const auto figures = make_figures(rdir.string(), spec.parameter);
+  if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
+  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures);
+
   char line[512];
   std::string table = "sweep " + spec.name + ": " + spec.parameter + ", means over repeats (std)\n";
   std::snprintf(line, sizeof line, "%-10s %5s %18s %18s %18s %18s %12s\n", spec.parameter.c_str(), "n",
@@ -192,6 +197,7 @@ std::string write_report(const std::string& sweep_dir) {
                   cell(st.mean[4], st.std[4]).c_str(), cell(st.mean[5], st.std[5]).c_str(), st.mean[6]);
     table += line;
   }
+  table += "report: " + (rdir / "report.html").string() + "\n";
   return table;
 }
 

@@ -104,6 +104,14 @@ pid_t spawn(const std::string& exe, const Job& job, int threads) {
 
 std::string canonical_parameter(const std::string& name) { return find_parameter(name).name; }
 
+std::string parameter_symbol(const std::string& parameter) {
+  const auto dot = parameter.rfind('.');
+  const std::string key = dot == std::string::npos ? parameter : parameter.substr(dot + 1);
+  for (const auto& p : kParameters)
+    if (key == p.name) return p.symbol;
+  return parameter;
+}
+
 void set_parameter(RunConfig& cfg, const std::string& parameter, double value) {
   const auto& p = find_parameter(parameter);
   if (!std::isfinite(value)) throw std::invalid_argument(std::string(p.name) + ": value is not a finite number");

@@ -27,6 +27,10 @@ struct SweepSpec {
 /// listing the known names.
 std::string canonical_parameter(const std::string& name);
 
+/// The paper's symbol of a sweepable parameter ("lr" or "train.lr" -> "alpha");
+/// other names are returned unchanged.
+std::string parameter_symbol(const std::string& parameter);
+
 /// Sets the parameter in `cfg`; throws std::invalid_argument for a value out
 /// of range or a non-integer where an integer is needed.
 void set_parameter(RunConfig& cfg, const std::string& parameter, double value);
