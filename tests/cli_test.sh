@@ -32,7 +32,8 @@ SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
 # A real run.
 if "$AWD" run "${SMALL[@]}" -o "$T/run" >"$T/run.out" 2>"$T/run.err"; then ok; else bad "run failed: $(cat "$T/run.err")"; fi
 for f in config.json model.pt training.json weights/fc1.weight.npy weights/fc2.weight.npy weights/fc3.weight.npy \
-         analysis/summary.json analysis/directions.csv analysis/pairs.csv; do
+         analysis/summary.json analysis/directions.csv analysis/pairs.csv analysis/flatness.csv \
+         analysis/coverage.csv; do
   [ -s "$T/run/$f" ] && ok || bad "missing $f"
 done
 grep -q "Eq. 10" "$T/run.out" && ok || bad "no summary table on stdout"
@@ -54,6 +55,14 @@ assert abs(sum(float(r["dL_i"]) for r in rows) - s["sum_dL"]) < 1e-9
 pairs = list(csv.DictReader(open(run + "/analysis/pairs.csv")))
 kept = [float(p["l_k"]) for p in pairs if p["kept"] == "1"]
 assert abs(sum(kept) / len(kept) - s["pair_gap"]) < 1e-12
+flat = list(csv.DictReader(open(run + "/analysis/flatness.csv")))
+assert len(flat) == 10 and [int(r["rank"]) for r in flat] == list(range(1, 11)), flat
+assert [int(r["basis_index"]) for r in flat] == [int(r["basis_index"]) for r in rows[:10]]
+assert all(abs(float(r["F"]) - float(r["t_plus"]) - float(r["t_minus"])) <= 1e-12 * float(r["F"]) for r in flat)
+assert len(s["flatness_F"]) == 10
+cov = list(csv.DictReader(open(run + "/analysis/coverage.csv")))
+assert len(cov) == 20 and int(cov[-1]["pairs"]) == len(kept), cov[-1]
+assert abs(float(cov[-1]["pair_gap"]) - s["pair_gap"]) < 1e-12
 c = json.load(open(run + "/config.json"))
 assert len(c["samples"]["train_indices"]) == 200 and len(c["samples"]["test_indices"]) == 100
 assert not set(c["samples"]["train_indices"]) & set(c["samples"]["test_indices"])

@@ -60,22 +60,7 @@ torch::Tensor loss_gradient(models::Classifier& model, const std::string& layer,
   return torch::autograd::grad({loss}, {W})[0].flatten();
 }
 
-/// A trained small MNIST solution, in float32 as training leaves it.
-struct Solution {
-  std::shared_ptr<models::Classifier> model;
-  data::Samples samples;
-};
-Solution small_solution(std::vector<int64_t> hidden = {30, 30}, int64_t per_class = 20, int64_t max_epoch = 60) {
-  auto cfg = test_util::small_mnist_config(per_class, 100);
-  cfg.model.hidden = hidden;
-  cfg.train.max_epoch = max_epoch;
-  const auto folder = data::load_folder(cfg.data.path);
-  Solution s;
-  s.samples = data::materialize(folder, data::draw_subset(folder, cfg.data));
-  s.model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 7);
-  train::train_sgd(*s.model, s.samples, cfg.train);
-  return s;
-}
+using test_util::small_solution;
 
 }  // namespace
 

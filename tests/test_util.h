@@ -6,6 +6,10 @@
 #include <string>
 
 #include "awd/config.h"
+#include "awd/data/dataset.h"
+#include "awd/data/subset.h"
+#include "awd/models/classifier.h"
+#include "awd/train/trainer.h"
 
 namespace test_util {
 
@@ -44,6 +48,24 @@ inline awd::RunConfig small_mnist_config(int64_t per_class = 20, int64_t n_test 
   cfg.data.per_class = per_class;
   cfg.data.n_test = n_test;
   return cfg;
+}
+
+/// A trained small MNIST solution, in float32 as training leaves it.
+struct Solution {
+  std::shared_ptr<awd::models::Classifier> model;
+  awd::data::Samples samples;
+};
+inline Solution small_solution(std::vector<int64_t> hidden = {30, 30}, int64_t per_class = 20,
+                               int64_t max_epoch = 60) {
+  auto cfg = small_mnist_config(per_class, 100);
+  cfg.model.hidden = hidden;
+  cfg.train.max_epoch = max_epoch;
+  const auto folder = awd::data::load_folder(cfg.data.path);
+  Solution s;
+  s.samples = awd::data::materialize(folder, awd::data::draw_subset(folder, cfg.data));
+  s.model = awd::models::make_classifier(cfg.model, {1, 28, 28}, 10, 7);
+  awd::train::train_sgd(*s.model, s.samples, cfg.train);
+  return s;
 }
 
 }  // namespace test_util

@@ -59,6 +59,8 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
   app.add_option("--n-sharp", a.n_sharp, "Fix n_s (-1 = rank of the steepest log drop of sigma_g)")
       ->capture_default_str();
+  app.add_option("--flatness-top", a.flatness_top, "Flatness F_i of the top K directions by sigma_g (0 = off)")
+      ->capture_default_str();
 }
 
 /// The value of `--name VALUE` or `--name=VALUE` in argv, or "".

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "awd/duality/coverage.h"
 #include "awd/duality/dual_weights.h"
+#include "awd/duality/flatness.h"
 #include "awd/duality/hessian.h"
 #include "awd/duality/partners.h"
 
@@ -130,6 +132,17 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
   res.decomposition = decompose_scaled(delta.reshape({res.pairs_kept, N}), g_scale, basis, lambda, cfg.n_sharp);
   res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
   clock.lap("decomposition");
+
+  // Paper Fig. S6: how far the training loss stays low along the sharpest directions.
+  if (cfg.flatness_top > 0) {
+    const auto& dirs = res.decomposition.directions;
+    res.flatness = flatness(*model, cfg.layer, train_x, train_y, basis, dirs.basis_index, dirs.lambda, dirs.sigma_g,
+                            cfg.flatness_top);
+    clock.lap("flatness");
+  }
+  // Paper Fig. S1: kept pairs are in the seeded shuffled test order, so a prefix is a random subset.
+  res.coverage = pair_gap_coverage(pair_gap, test_losses_k, res.loss_train);
+  clock.lap("coverage");
 
   auto& p = res.pairs;
   p.test_index = torch::arange(K, torch::kInt64);

@@ -5,7 +5,9 @@
 
 #include "awd/config.h"
 #include "awd/data/subset.h"
+#include "awd/duality/coverage.h"
 #include "awd/duality/decomposition.h"
+#include "awd/duality/flatness.h"
 #include "awd/models/classifier.h"
 
 namespace awd::duality {
@@ -36,6 +38,8 @@ struct AnalysisResult {
   int64_t pairs_kept = 0, pairs_skipped = 0;
   Pairs pairs;
   Decomposition decomposition;
+  Flatness flatness;  ///< top flatness_top directions; empty tensors when 0
+  Coverage coverage;  ///< dL_p and dL over growing fractions of the kept pairs
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 

@@ -67,7 +67,7 @@ std::map<std::string, Section> sections(RunConfig& c) {
       .field("seed", c.train.seed);
   s["analysis"].field("layer", c.analysis.layer).field("basis", c.analysis.basis)
       .field("delta_scale", c.analysis.delta_scale).field("max_test", c.analysis.max_test)
-      .field("n_sharp", c.analysis.n_sharp);
+      .field("n_sharp", c.analysis.n_sharp).field("flatness_top", c.analysis.flatness_top);
   return s;
 }
 
@@ -239,6 +239,13 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
   json drops = json::array();
   for (const auto& x : d.largest_drops)
     drops.push_back({{"rank", x.rank}, {"log_ratio", std::isfinite(x.log_ratio) ? json(x.log_ratio) : json("inf")}});
+  // JSON has no infinity: null is a direction whose loss never doubled within the cap.
+  json flat_F = json::array();
+  if (r.flatness.F.defined())
+    for (int64_t i = 0; i < r.flatness.F.numel(); ++i) {
+      const double v = r.flatness.F[i].item<double>();
+      flat_F.push_back(std::isfinite(v) ? json(v) : json(nullptr));
+    }
   json summary = {
       {"awd_version", AWD_VERSION},
       {"config", to_json(cfg)},
@@ -255,6 +262,7 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
       {"duality_max_residual", r.duality_max_residual},
       {"weight_norm", r.weight_norm}, {"train_error", r.train_error}, {"test_error", r.test_error},
       {"pairs_kept", r.pairs_kept}, {"pairs_skipped", r.pairs_skipped},
+      {"flatness_F", flat_F},
       {"seconds", r.seconds}};
 
   std::ostringstream csv;
@@ -291,6 +299,37 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
     pcsv << '\n';
   }
   write_atomic(join(dir, "pairs.csv"), pcsv.str());
+
+  // std::ostream writes +inf as "inf": a direction whose loss never doubles (paper Fig. S6).
+  const auto& f = r.flatness;
+  if (f.F.defined() && f.F.numel() > 0) {
+    std::ostringstream fcsv;
+    fcsv.precision(17);
+    fcsv << "rank,basis_index,lambda,sigma_g,t_plus,t_minus,F\n";
+    const auto fb = f.basis_index.accessor<int64_t, 1>();
+    const auto fv = torch::stack({f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F}, 1).contiguous();
+    const auto fa = fv.accessor<double, 2>();
+    for (int64_t i = 0; i < fv.size(0); ++i) {
+      fcsv << i + 1 << ',' << fb[i];
+      for (int64_t k = 0; k < fv.size(1); ++k) fcsv << ',' << fa[i][k];
+      fcsv << '\n';
+    }
+    write_atomic(join(dir, "flatness.csv"), fcsv.str());
+  }
+
+  const auto& c = r.coverage;
+  if (c.fraction.defined()) {
+    std::ostringstream ccsv;
+    ccsv.precision(17);
+    ccsv << "fraction,pairs,pair_gap,gap\n";
+    const auto cp = c.pairs.accessor<int64_t, 1>();
+    const auto cv = torch::stack({c.fraction, c.pair_gap, c.gap}, 1).contiguous();
+    const auto ca = cv.accessor<double, 2>();
+    for (int64_t i = 0; i < cv.size(0); ++i)
+      ccsv << ca[i][0] << ',' << cp[i] << ',' << ca[i][1] << ',' << ca[i][2] << '\n';
+    write_atomic(join(dir, "coverage.csv"), ccsv.str());
+  }
+
   // Last: summary.json marks a finished analysis.
   write_atomic(join(dir, "summary.json"), summary.dump(1) + "\n");
 }
@@ -300,6 +339,16 @@ std::string summary_table(const train::TrainResult& t, const duality::AnalysisRe
   char buf[4096];
   std::string drops;
   for (const auto& x : d.largest_drops) drops += (drops.empty() ? "" : ", ") + std::to_string(x.rank);
+  // One line for paper Fig. S6: the sharpest direction and the last one measured.
+  std::string flat;
+  if (r.flatness.F.defined() && r.flatness.F.numel() > 0) {
+    const auto& F = r.flatness.F;
+    const int64_t k = F.numel();
+    char line[160];
+    std::snprintf(line, sizeof line, "flatness   F_1 = %.4g   F_%lld = %.4g   (distance to 2 L(S_train), +-v_i)\n",
+                  F[0].item<double>(), static_cast<long long>(k), F[k - 1].item<double>());
+    flat = line;
+  }
   std::snprintf(
       buf, sizeof buf,
       "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n"
@@ -311,13 +360,14 @@ std::string summary_table(const train::TrainResult& t, const duality::AnalysisRe
       "Eq. 11     sum_i dL_i = %.5f   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f\n"
       "           largest sigma_g drops after ranks %s\n"
       "duality    max |l(u_p; W*) - l(u'; W)| = %.2e\n"
+      "%s"
       "analysis   %.3f s\n",
       t.stop_reason.c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss, t.train_accuracy,
       r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
       static_cast<long long>(r.rows * r.cols), r.weight_norm, r.train_error, r.test_error, r.loss_train, r.loss_test,
       r.loss_partners, r.gap, r.pair_gap, static_cast<long long>(r.pairs_kept), static_cast<long long>(r.pairs_skipped),
       d.eq10_sum, r.eq10_residual, d.sum_dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
-      d.n_sharp_fixed ? ", fixed" : "", d.dL_flat, drops.c_str(), r.duality_max_residual,
+      d.n_sharp_fixed ? ", fixed" : "", d.dL_flat, drops.c_str(), r.duality_max_residual, flat.c_str(),
       [&] { double s = 0; for (const auto& [k, v] : r.seconds) s += v; return s; }());
   return buf;
 }

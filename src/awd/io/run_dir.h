@@ -45,7 +45,8 @@ SavedRun load_run(const std::string& dir, const data::DataFolder& folder);
 /// The configuration of a run directory (config.json alone).
 RunConfig load_run_config(const std::string& dir);
 
-/// Writes summary.json, directions.csv and pairs.csv into `dir`.
+/// Writes summary.json, directions.csv, pairs.csv, coverage.csv and (when
+/// computed) flatness.csv into `dir`.
 void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
                    const train::TrainResult& training, const duality::AnalysisResult& result);
 
