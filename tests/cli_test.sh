@@ -28,9 +28,10 @@ expect_error() {
 }
 
 SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
+FLAT=(--flatness-top 10)
 
 # A real run.
-if "$AWD" run "${SMALL[@]}" -o "$T/run" >"$T/run.out" 2>"$T/run.err"; then ok; else bad "run failed: $(cat "$T/run.err")"; fi
+if "$AWD" run "${SMALL[@]}" "${FLAT[@]}" -o "$T/run" >"$T/run.out" 2>"$T/run.err"; then ok; else bad "run failed: $(cat "$T/run.err")"; fi
 for f in config.json model.pt training.json weights/fc1.weight.npy weights/fc2.weight.npy weights/fc3.weight.npy \
          analysis/summary.json analysis/directions.csv analysis/pairs.csv analysis/flatness.csv \
          analysis/coverage.csv; do

@@ -46,7 +46,7 @@ struct AnalysisConfig {
   double delta_scale = 1.0;       ///< gamma
   int64_t max_test = 0;           ///< K: analyse only the first K test samples (0 = all)
   int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)
-  int64_t flatness_top = 10;      ///< flatness F_i of the top-K ranked directions (0 = off; paper Fig. S6)
+  int64_t flatness_top = 0;       ///< flatness F_i of the top-K ranked directions (0 = off; paper Fig. S6)
 };
 
 struct RunConfig {
