@@ -5,9 +5,15 @@
 
 namespace awd {
 namespace {
-// cifar-cnn: see apply_preset (values measured, not yet chosen).
+// cifar-cnn on M = 400 (4000 samples), B = 25, measured on a loaded 2-core
+// machine: lr 0.1 (the SPEC default) reached loss 0.81 by epoch 26 and 0.29-0.78
+// at epochs 56-60 (oscillating, never diverging; 2.5-20 s/epoch with load);
+// lr 0.01 was at 1.35-1.76 after 25-27 epochs, so 0.1 is kept. MNIST's
+// eps = 1e-3 was not reached in 60 epochs; 1e-2 is a provisional choice
+// (ten times looser, still far below chance, and it implies > 99% accuracy),
+// not yet confirmed to be reached: measure before relying on it.
 constexpr double kCifarCnnLr = 0.1;
-constexpr double kCifarCnnStopLoss = 1e-3;
+constexpr double kCifarCnnStopLoss = 1e-2;
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
