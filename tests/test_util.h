@@ -1,11 +1,15 @@
 // Helpers shared by the tests.
 #pragma once
+#include <torch/torch.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "awd/config.h"
+#include "awd/models/classifier.h"
 
 namespace test_util {
 
@@ -44,6 +48,28 @@ inline awd::RunConfig small_mnist_config(int64_t per_class = 20, int64_t n_test 
   cfg.data.per_class = per_class;
   cfg.data.n_test = n_test;
   return cfg;
+}
+
+/// Rows `rows` of the Hessian of the mean loss w.r.t. the weights of dense
+/// layer `layer`, by autograd double backward: one backward pass per row (the
+/// slow, obvious way, independent of the Kronecker form under test).
+inline torch::Tensor hessian_rows_by_double_backward(awd::models::Classifier& model, const std::string& layer,
+                                                     const torch::Tensor& x, const torch::Tensor& y,
+                                                     const std::vector<int64_t>& rows) {
+  auto W = model.dense_layer(layer)->weight;
+  auto loss = torch::nn::functional::cross_entropy(model.forward(x), y);
+  auto grad = torch::autograd::grad({loss}, {W}, {}, true, true)[0].flatten();
+  std::vector<torch::Tensor> out;
+  for (auto i : rows) out.push_back(torch::autograd::grad({grad[i]}, {W}, {}, true)[0].flatten());
+  return torch::stack(out);
+}
+
+/// The whole Hessian that way (N backward passes: keep N small).
+inline torch::Tensor hessian_by_double_backward(awd::models::Classifier& model, const std::string& layer,
+                                                const torch::Tensor& x, const torch::Tensor& y) {
+  std::vector<int64_t> rows(model.dense_layer(layer)->weight.numel());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = int64_t(i);
+  return hessian_rows_by_double_backward(model, layer, x, y, rows);
 }
 
 }  // namespace test_util
