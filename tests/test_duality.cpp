@@ -40,19 +40,6 @@ std::shared_ptr<models::Classifier> tiny_net(const torch::Tensor& w1, const torc
   return std::make_shared<models::Classifier>(seq);
 }
 
-/// The Hessian of the mean loss w.r.t. the layer's weights by autograd
-/// double backward: one backward pass per weight (the slow, obvious way).
-torch::Tensor hessian_by_double_backward(models::Classifier& model, const std::string& layer,
-                                         const torch::Tensor& x, const torch::Tensor& y) {
-  auto W = model.dense_layer(layer)->weight;
-  auto loss = torch::nn::functional::cross_entropy(model.forward(x), y);
-  auto grad = torch::autograd::grad({loss}, {W}, {}, true, true)[0].flatten();
-  std::vector<torch::Tensor> rows;
-  for (int64_t i = 0; i < grad.numel(); ++i)
-    rows.push_back(torch::autograd::grad({grad[i]}, {W}, {}, true)[0].flatten());
-  return torch::stack(rows);
-}
-
 torch::Tensor loss_gradient(models::Classifier& model, const std::string& layer, const torch::Tensor& x,
                             const torch::Tensor& y) {
   auto W = model.dense_layer(layer)->weight;
@@ -268,7 +255,7 @@ TEST(Spec6, HessianMatchesDoubleBackwardAndFiniteDifferences) {
   model->eval();
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
   const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
-  const auto Href = hessian_by_double_backward(*model, "fc2", x, y);
+  const auto Href = test_util::hessian_by_double_backward(*model, "fc2", x, y);
   ASSERT_EQ(H.sizes(), Href.sizes());
   EXPECT_TRUE(torch::allclose(H, Href, 1e-10, 1e-12)) << (H - Href).abs().max();
 
@@ -313,7 +300,7 @@ TEST(Spec6, FullLayerHessianMatchesDoubleBackwardAndIsOrthonormallyDiagonalised)
   model->eval();
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
   const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
-  EXPECT_TRUE(torch::allclose(H, hessian_by_double_backward(*model, "fc2", x, y), 1e-10, 1e-13));
+  EXPECT_TRUE(torch::allclose(H, test_util::hessian_by_double_backward(*model, "fc2", x, y), 1e-10, 1e-13));
   EXPECT_TRUE(torch::allclose(H, H.t(), 0, 1e-15));
   const auto [lambda, V] = torch::linalg_eigh(H);
   EXPECT_TRUE(torch::allclose(V.t().matmul(V), torch::eye(900, torch::kDouble), 0, 1e-12));

@@ -1,9 +1,12 @@
 // Helpers shared by the tests.
 #pragma once
+#include <torch/torch.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "awd/config.h"
 #include "awd/data/dataset.h"
@@ -66,6 +69,28 @@ inline Solution small_solution(std::vector<int64_t> hidden = {30, 30}, int64_t p
   s.model = awd::models::make_classifier(cfg.model, {1, 28, 28}, 10, 7);
   awd::train::train_sgd(*s.model, s.samples, cfg.train);
   return s;
+}
+
+/// Rows `rows` of the Hessian of the mean loss w.r.t. the weights of dense
+/// layer `layer`, by autograd double backward: one backward pass per row (the
+/// slow, obvious way, independent of the Kronecker form under test).
+inline torch::Tensor hessian_rows_by_double_backward(awd::models::Classifier& model, const std::string& layer,
+                                                     const torch::Tensor& x, const torch::Tensor& y,
+                                                     const std::vector<int64_t>& rows) {
+  auto W = model.dense_layer(layer)->weight;
+  auto loss = torch::nn::functional::cross_entropy(model.forward(x), y);
+  auto grad = torch::autograd::grad({loss}, {W}, {}, true, true)[0].flatten();
+  std::vector<torch::Tensor> out;
+  for (auto i : rows) out.push_back(torch::autograd::grad({grad[i]}, {W}, {}, true)[0].flatten());
+  return torch::stack(out);
+}
+
+/// The whole Hessian that way (N backward passes: keep N small).
+inline torch::Tensor hessian_by_double_backward(awd::models::Classifier& model, const std::string& layer,
+                                                const torch::Tensor& x, const torch::Tensor& y) {
+  std::vector<int64_t> rows(model.dense_layer(layer)->weight.numel());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = int64_t(i);
+  return hessian_rows_by_double_backward(model, layer, x, y, rows);
 }
 
 }  // namespace test_util

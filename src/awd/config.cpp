@@ -1,9 +1,20 @@
 #include "awd/config.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace awd {
 namespace {
+// cifar-cnn on M = 400 (4000 samples), B = 25, measured on a loaded 2-core
+// machine: lr 0.1 (the SPEC default) reached loss 0.81 by epoch 26 and 0.29-0.78
+// at epochs 56-60 (oscillating, never diverging; 2.5-20 s/epoch with load);
+// lr 0.01 was at 1.35-1.76 after 25-27 epochs, so 0.1 is kept. MNIST's
+// eps = 1e-3 was not reached in 60 epochs; 1e-2 is a provisional choice
+// (ten times looser, still far below chance, and it implies > 99% accuracy),
+// not yet confirmed to be reached: measure before relying on it.
+constexpr double kCifarCnnLr = 0.1;
+constexpr double kCifarCnnStopLoss = 1e-2;
+
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
@@ -13,12 +24,15 @@ void validate(const RunConfig& c) {
   require(c.data.per_class >= 1, "per_class (M) must be at least 1");
   require(c.data.n_test >= 1, "n_test must be at least 1");
   require(c.data.label_noise >= 0 && c.data.label_noise < 1, "label_noise (rho) must be in [0, 1)");
-  require(c.model.arch == "mlp", "arch must be mlp");
+  require(c.model.arch == "mlp" || c.model.arch == "cnn", "arch must be mlp or cnn");
   require(!c.model.hidden.empty(), "hidden must list at least one width");
   for (auto h : c.model.hidden) require(h >= 1, "hidden widths must be positive");
   require(c.model.dropout >= 0 && c.model.dropout < 1, "dropout (d) must be in [0, 1)");
   require(c.model.init == "xavier" || c.model.init == "torch", "init must be xavier or torch");
   require(c.model.init_scale > 0, "init_scale (s) must be positive");
+  const auto& names = preset_names();
+  require(c.model.preset.empty() || std::find(names.begin(), names.end(), c.model.preset) != names.end(),
+          "preset '" + c.model.preset + "' is not known");
   require(c.train.lr > 0, "lr (alpha) must be positive");
   require(c.train.batch_size >= 1, "batch_size (B) must be at least 1");
   require(c.train.weight_decay >= 0, "weight_decay (beta) must be non-negative");
@@ -33,6 +47,35 @@ void validate(const RunConfig& c) {
   require(c.analysis.n_sharp >= -1, "n_sharp must be -1 (rule) or a rank >= 0");
   require(c.analysis.flatness_top >= 0, "flatness_top must be non-negative (0 = no flatness)");
   require(c.threads >= 0, "threads must be non-negative");
+}
+
+const std::vector<std::string>& preset_names() {
+  static const std::vector<std::string> names = {"mnist-mlp", "mnist-mlp4", "cifar-cnn"};
+  return names;
+}
+
+void apply_preset(RunConfig& c, const std::string& name) {
+  // Every preset sets the same fields, so a preset applied over another
+  // leaves nothing of the first behind.
+  const RunConfig defaults;
+  c.model.arch = "mlp";
+  c.model.hidden = defaults.model.hidden;
+  c.train.lr = defaults.train.lr;
+  c.train.stop_loss = defaults.train.stop_loss;
+  c.analysis.layer = "fc2";
+  if (name == "mnist-mlp") {
+  } else if (name == "mnist-mlp4") {
+    c.model.hidden = {30, 30, 30, 30};  // paper SI; fc2 stays the analysed layer
+  } else if (name == "cifar-cnn") {
+    c.model.arch = "cnn";  // fc2 is its 120 -> 25 layer, the one the paper analyses
+    c.train.lr = kCifarCnnLr;
+    c.train.stop_loss = kCifarCnnStopLoss;
+  } else {
+    std::string known;
+    for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown preset '" + name + "' (known: " + known + ")");
+  }
+  c.model.preset = name;
 }
 
 }  // namespace awd

@@ -18,12 +18,15 @@ struct DataConfig {
 
 /// The network (SPEC §7).
 struct ModelConfig {
-  std::string arch = "mlp";             ///< "mlp"
-  std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP
+  std::string arch = "mlp";             ///< "mlp" or "cnn" (the paper's CIFAR-10 CNN, SPEC §7)
+  std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP (the CNN's are fixed: 120, 25)
   bool bias = false;
   double dropout = 0.0;                 ///< d, after the first hidden layer
   std::string init = "xavier";          ///< "xavier" (U(+-s sqrt(6/(in+out)))) or "torch" (U(+-s/sqrt(in)))
   double init_scale = 1.0;              ///< s
+  /// The preset the run started from ("" = none), recorded for the reader of
+  /// config.json; every value it set is recorded in its own field as well.
+  std::string preset;
 };
 
 /// Plain SGD with the paper's knobs (SPEC §7).
@@ -59,5 +62,17 @@ struct RunConfig {
 
 /// Throws std::invalid_argument with a one-line message when a value is out of range.
 void validate(const RunConfig& cfg);
+
+/// The names apply_preset knows, in the order they are listed to the user.
+const std::vector<std::string>& preset_names();
+
+/// Sets the fields a named experiment of the paper fixes, and records the name
+/// in cfg.model.preset; fields a preset does not name keep their values (the
+/// data path among them). Apply it before user options, which then override.
+///   mnist-mlp   the defaults: MLP 784-30-30-10, analysed layer fc2
+///   mnist-mlp4  the SI variant with four hidden layers of 30 (fc2 still analysed)
+///   cifar-cnn   the CIFAR-10 CNN, analysed layer fc2 (120 -> 25), its own lr and eps
+/// Throws std::invalid_argument listing the known names for any other name.
+void apply_preset(RunConfig& cfg, const std::string& name);
 
 }  // namespace awd

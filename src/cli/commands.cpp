@@ -74,11 +74,13 @@ std::string prescan(int argc, char** argv, const std::string& name) {
 }
 
 /// Files are read before the flags are bound, so that flags override them:
-/// --config FILE (a run configuration) or, for sweeps, --experiment FILE.
+/// --config FILE (a run configuration) or, for sweeps, --experiment FILE,
+/// then --preset NAME.
 experiments::SweepSpec initial_spec(int argc, char** argv) {
   experiments::SweepSpec spec;
   if (const auto e = prescan(argc, argv, "--experiment"); !e.empty()) spec = experiments::read_sweep_spec(e);
   if (const auto c = prescan(argc, argv, "--config"); !c.empty()) spec.base = io::read_config_file(c);
+  if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(spec.base, p);
   return spec;
 }
 
@@ -95,8 +97,12 @@ int run(int argc, char** argv) {
     std::vector<double> values;
     int jobs = 2;
     bool force = false, quiet = false;
+    std::string preset;
     auto common = [&](CLI::App* sub) {
       sub->add_option("--config", config_file, "JSON config file (flags override it)");
+      sub->add_option("--preset", preset,
+                      "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30) or cifar-cnn; "
+                      "applied over --config, flags override it");
       sub->add_option("--threads", cfg.threads,
                       "BLAS threads (0 = 1 for training, all cores for the analysis)")
           ->capture_default_str();

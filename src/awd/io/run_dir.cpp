@@ -59,7 +59,8 @@ std::map<std::string, Section> sections(RunConfig& c) {
   s["data"].field("path", c.data.path).field("per_class", c.data.per_class).field("n_test", c.data.n_test)
       .field("label_noise", c.data.label_noise).field("seed", c.data.seed);
   s["model"].field("arch", c.model.arch).field("hidden", c.model.hidden).field("bias", c.model.bias)
-      .field("dropout", c.model.dropout).field("init", c.model.init).field("init_scale", c.model.init_scale);
+      .field("dropout", c.model.dropout).field("init", c.model.init).field("init_scale", c.model.init_scale)
+      .field("preset", c.model.preset);
   s["train"].field("lr", c.train.lr).field("batch_size", c.train.batch_size)
       .field("weight_decay", c.train.weight_decay).field("decay_stop", c.train.decay_stop)
       .field("decay_penalty", c.train.decay_penalty).field("stop_loss", c.train.stop_loss)

@@ -16,8 +16,8 @@ namespace awd::models {
 /// dense stage X it exposes the two halves the analysis needs (SPEC §1):
 /// the activity x entering X, and the logits as a function of X's
 /// pre-activation z = W x (+ b). Nothing skips over X, so the loss depends
-/// on the input only through z. Later models (CNN, ResNet, TorchScript)
-/// implement the same three calls.
+/// on the input only through z. The MLP and the CIFAR-10 CNN are both such
+/// sequences; later models (ResNet, TorchScript) implement the same three calls.
 class Classifier : public torch::nn::Module {
  public:
   explicit Classifier(torch::nn::Sequential stages);
@@ -46,8 +46,10 @@ class Classifier : public torch::nn::Module {
 };
 
 /// Builds the network of `cfg` for inputs of shape [C, H, W] and initialises it
-/// (SPEC §7: Xavier uniform times s, or PyTorch's default Linear init times s),
-/// seeded by `seed`.
+/// (SPEC §7: Xavier uniform times s, or PyTorch's default Linear init times s;
+/// for a conv layer fan_in = in_channels k^2, fan_out = out_channels k^2),
+/// seeded by `seed`. Throws std::invalid_argument for an unknown arch, or for
+/// arch "cnn" with inputs other than [3, 32, 32].
 std::shared_ptr<Classifier> make_classifier(const ModelConfig& cfg, std::vector<int64_t> input_shape,
                                             int64_t num_classes, uint64_t seed);
 
