@@ -252,7 +252,12 @@ bool is_categorical(const Figure& f, const Sweep& sweep) {
 std::string script(const Figure& f, const Sweep& sweep, const std::string& parameter, const Extent& e, bool logx,
                    bool logy) {
   std::string xlabel = f.xlabel;
-  if (xlabel == "{P}") xlabel = sweep.symbol == parameter ? parameter : sweep.symbol + " (" + parameter + ")";
+  if (xlabel == "{P}") {
+    // Enhanced text would set "batch_size" as batch with a subscript s.
+    std::string literal;
+    for (char ch : parameter) literal += ch == '_' ? std::string("\\_") : std::string(1, ch);
+    xlabel = sweep.symbol == parameter ? literal : sweep.symbol + " (" + literal + ")";
+  }
   std::ostringstream s;
   s << "# " << f.name << ": reproduces paper " << f.paper << ". Written by awd; rerun with\n"
     << "#   cd figures && gnuplot " << f.name << ".gp\n"
