@@ -5,14 +5,13 @@
 
 namespace awd {
 namespace {
-// cifar-cnn on M = 400 (4000 samples), B = 25, measured on a loaded 2-core
-// machine: lr 0.1 (the SPEC default) reached loss 0.81 by epoch 26 and 0.29-0.78
-// at epochs 56-60 (oscillating, never diverging; 2.5-20 s/epoch with load);
-// lr 0.01 was at 1.35-1.76 after 25-27 epochs, so 0.1 is kept. MNIST's
-// eps = 1e-3 was not reached in 60 epochs; 1e-2 is a provisional choice
-// (ten times looser, still far below chance, and it implies > 99% accuracy),
-// not yet confirmed to be reached: measure before relying on it.
-constexpr double kCifarCnnLr = 0.1;
+// cifar-cnn (the paper's value of eps for CIFAR-10 was lost in extraction).
+// Measured on ../shared/data/cifar10, M = 400 (4000 samples), B = 25:
+// alpha = 0.1 oscillates (training loss 0.36-0.58 at epochs 76-77, never
+// converging); alpha = 0.03 passes 1e-2 at epoch 55 and reaches 3.4e-3 with
+// 100% training accuracy at epoch 56 (about 2.2 s per epoch). MNIST's 1e-3 would
+// cost the CNN many more epochs for no change in what the analysis sees.
+constexpr double kCifarCnnLr = 0.03;
 constexpr double kCifarCnnStopLoss = 1e-2;
 
 void require(bool ok, const std::string& what) {
