@@ -62,12 +62,15 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
   const auto test_y = samples.test_labels;
   const int64_t K = cfg.max_test > 0 ? std::min(cfg.max_test, test_x.size(0)) : test_x.size(0);
 
-  // Whole-set losses.
-  torch::Tensor test_losses, train_logits, test_logits;
+  // The activities entering the layer, computed once: below the layer nothing
+  // changes, and for a CNN those layers cost the most.
+  torch::Tensor act_train, act_test, test_losses, train_logits, test_logits;
   {
     torch::NoGradGuard no_grad;
-    train_logits = model->forward(train_x);
-    test_logits = model->forward(test_x);
+    act_train = model->activity(train_x, cfg.layer).reshape({train_x.size(0), -1});
+    act_test = model->activity(test_x, cfg.layer).reshape({test_x.size(0), -1});
+    train_logits = model->logits_from_preactivation(fc->forward(act_train), cfg.layer);
+    test_logits = model->logits_from_preactivation(fc->forward(act_test), cfg.layer);
     test_losses = sample_losses(test_logits, test_y);
     res.loss_train = sample_losses(train_logits, train_y).mean().item<double>();
     res.loss_test = test_losses.mean().item<double>();
@@ -85,8 +88,8 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
 
   // SPEC §3-4: activities, dual weights, pair gaps, effective gradients.
   torch::NoGradGuard no_grad;
-  const auto x_test = model->activity(kx, cfg.layer).reshape({K, -1});
-  const auto x_part = model->activity(train_x.index_select(0, partner), cfg.layer).reshape({K, -1});
+  const auto x_test = act_test.slice(0, 0, K);
+  const auto x_part = act_train.index_select(0, partner);
   const auto norm_x = x_part.norm(2, 1);
   const auto kept = norm_x > 0;
   const auto keep_idx = kept.nonzero().flatten();
@@ -123,7 +126,7 @@ AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& 
   torch::Tensor basis, lambda;
   {
     torch::AutoGradMode grad_on(true);
-    const auto lin = linearize(*model, cfg.layer, train_x);
+    const auto lin = linearize_activity(*model, cfg.layer, act_train);
     const auto matrix = cfg.basis == "fisher" ? empirical_fisher(lin, train_y) : layer_hessian(lin);
     clock.lap("hessian");
     std::tie(lambda, basis) = torch::linalg_eigh(matrix);

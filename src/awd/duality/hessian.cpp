@@ -3,12 +3,19 @@
 namespace awd::duality {
 
 LayerLinearization linearize(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs) {
-  auto fc = model.dense_layer(layer);
-  LayerLinearization lin;
+  torch::Tensor activity;
   {
     torch::NoGradGuard no_grad;
-    lin.activity = model.activity(inputs, layer).reshape({inputs.size(0), -1});
+    activity = model.activity(inputs, layer).reshape({inputs.size(0), -1});
   }
+  return linearize_activity(model, layer, activity);
+}
+
+LayerLinearization linearize_activity(models::Classifier& model, const std::string& layer,
+                                      const torch::Tensor& activity) {
+  auto fc = model.dense_layer(layer);
+  LayerLinearization lin;
+  lin.activity = activity;
   auto z = fc->forward(lin.activity).detach().requires_grad_(true);
   auto logits = model.logits_from_preactivation(z, layer);
   const int64_t C = logits.size(1);

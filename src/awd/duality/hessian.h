@@ -20,6 +20,10 @@ struct LayerLinearization {
 /// pass per class over the whole batch (the samples do not interact in eval
 /// mode). Runs in the model's dtype.
 LayerLinearization linearize(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs);
+/// The same from activities x [S, n] already computed (the layers below
+/// `layer` are then not run again: for a CNN they cost the most).
+LayerLinearization linearize_activity(models::Classifier& model, const std::string& layer,
+                                      const torch::Tensor& activity);
 
 /// H = d^2 L / dW^2 of the mean cross-entropy over the samples, flattened
 /// row-major (index a*n + b for W[a, b]); [m*n, m*n].
