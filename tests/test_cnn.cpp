@@ -145,9 +145,7 @@ TEST(CnnSpec6, Eq10ReproducesPairGap) {
 
 TEST(CnnSpec6, KroneckerHessianMatchesDoubleBackward) {
   const auto& s = cifar_solution();
-  auto model = s.model->copy();
-  model->to(torch::kDouble);
-  model->eval();
+  auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
   const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
   ASSERT_EQ(H.sizes(), (std::vector<int64_t>{3000, 3000}));

@@ -136,9 +136,7 @@ TEST(Spec6, DualityHoldsForEveryPair) {
   const auto res = r.pairs.duality_residual;
   EXPECT_LT(res.max().item<double>(), 1e-12) << "max |l(u_p; W*) - l(u'; W)|";
   // Independently: rebuild W*_k for a few pairs as real weights and run the whole network.
-  auto model = s.model->copy();
-  model->to(torch::kDouble);
-  model->eval();
+  auto model = test_util::float64_copy(*s.model);
   auto W = model->dense_layer("fc2")->weight;
   const auto W0 = W.detach().clone();
   const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
@@ -216,9 +214,7 @@ TEST(Spec6, ScaleInvariance) {
   // Per direction, in one shared basis (the first solution's Hessian eigenvectors):
   // sigma_w x a, sigma_g / a, c and dL_i unchanged.
   auto stats = [&](models::Classifier& m, const duality::AnalysisResult& r) {
-    auto md = m.copy();
-    md->to(torch::kDouble);
-    md->eval();
+    auto md = test_util::float64_copy(m);
     torch::NoGradGuard g;
     const auto keep = r.pairs.kept.nonzero().flatten();
     const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
@@ -231,9 +227,7 @@ TEST(Spec6, ScaleInvariance) {
   const auto [dW3, g3] = stats(*scaled, r3);
   torch::Tensor basis;
   {
-    auto md = s.model->copy();
-    md->to(torch::kDouble);
-    md->eval();
+    auto md = test_util::float64_copy(*s.model);
     const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
     basis = std::get<1>(torch::linalg_eigh(duality::layer_hessian(duality::linearize(*md, "fc2", clean_x))));
   }
@@ -250,9 +244,7 @@ TEST(Spec6, ScaleInvariance) {
 TEST(Spec6, HessianMatchesDoubleBackwardAndFiniteDifferences) {
   // Small widths so that the N backward passes of the reference stay quick.
   const auto s = small_solution({12, 8}, 10, 40);
-  auto model = s.model->copy();
-  model->to(torch::kDouble);
-  model->eval();
+  auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
   const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
   const auto Href = test_util::hessian_by_double_backward(*model, "fc2", x, y);
@@ -295,9 +287,7 @@ TEST(Spec6, HessianMatchesDoubleBackwardAndFiniteDifferences) {
 
 TEST(Spec6, FullLayerHessianMatchesDoubleBackwardAndIsOrthonormallyDiagonalised) {
   const auto s = small_solution({30, 30}, 10, 30);
-  auto model = s.model->copy();
-  model->to(torch::kDouble);
-  model->eval();
+  auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
   const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
   EXPECT_TRUE(torch::allclose(H, test_util::hessian_by_double_backward(*model, "fc2", x, y), 1e-10, 1e-13));

@@ -109,9 +109,7 @@ TEST(Flatness, DoublesTheTrainingLossOnMnist) {
   EXPECT_TRUE((f.F > 0).all().item<bool>()) << f.F;
   EXPECT_TRUE(r.seconds.count("flatness"));
 
-  auto model = s.model->copy();
-  model->to(torch::kDouble);
-  model->eval();
+  auto model = test_util::float64_copy(*s.model);
   auto W = model->dense_layer(cfg.layer)->weight;
   const auto W0 = W.detach().clone();
   const auto x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);

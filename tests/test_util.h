@@ -53,6 +53,14 @@ inline awd::RunConfig small_mnist_config(int64_t per_class = 20, int64_t n_test 
   return cfg;
 }
 
+/// A float64 copy in eval mode: what the analysis itself looks at.
+inline std::shared_ptr<awd::models::Classifier> float64_copy(const awd::models::Classifier& model) {
+  auto copy = model.copy();
+  copy->to(torch::kDouble);
+  copy->eval();
+  return copy;
+}
+
 /// A trained small MNIST solution, in float32 as training leaves it.
 struct Solution {
   std::shared_ptr<awd::models::Classifier> model;
