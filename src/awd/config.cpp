@@ -40,6 +40,12 @@ void validate(const RunConfig& c) {
           "decay_penalty must be norm or squared");
   require(c.train.max_epoch >= 1, "max_epoch must be at least 1");
   require(c.train.stop_loss >= 0, "stop_loss (eps) must be non-negative");
+  require(c.learners.count >= 1, "learners (n) must be at least 1");
+  require(c.learners.algo == "ssgd" || c.learners.algo == "dpsgd", "algo must be ssgd or dpsgd");
+  require(c.learners.mixing == "ring" || c.learners.mixing == "all", "mixing must be ring or all");
+  require(c.learners.backend == "local" || c.learners.backend == "gloo", "backend must be local or gloo");
+  require(c.learners.noise_every >= 0, "noise_every must be non-negative (0 = no noise record)");
+  require(c.learners.noise_top >= 1, "noise_top must be at least 1");
   require(c.analysis.basis == "hessian" || c.analysis.basis == "fisher", "basis must be hessian or fisher");
   require(c.analysis.delta_scale > 0, "delta_scale (gamma) must be positive");
   require(c.analysis.max_test >= 0, "max_test must be non-negative");

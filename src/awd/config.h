@@ -42,6 +42,19 @@ struct TrainConfig {
   uint64_t seed = 0;                ///< fixes init, shuffling and dropout
 };
 
+/// Several learners (SPEC §8). train.batch_size is each learner's local
+/// batch b, so the total batch is B = n b.
+struct LearnersConfig {
+  int64_t count = 1;              ///< n
+  std::string algo = "ssgd";      ///< "ssgd" (gradients at the mean weights) or "dpsgd" (at each learner's own)
+  std::string mixing = "ring";    ///< DPSGD neighbourhood: "ring" (a-1, a, a+1) or "all"
+  /// "local": all n learners in this process; "gloo": one learner per process,
+  /// over c10d/Gloo with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE (see `awd launch`).
+  std::string backend = "local";
+  int64_t noise_every = 0;        ///< record the noise eta(t) every k steps into noise.csv (0 = never)
+  int64_t noise_top = 5;          ///< top Hessian directions of the analysed layer eta is projected on
+};
+
 /// The duality analysis (SPEC §2-5).
 struct AnalysisConfig {
   std::string layer = "fc2";      ///< analysed dense layer
@@ -56,6 +69,7 @@ struct RunConfig {
   DataConfig data;
   ModelConfig model;
   TrainConfig train;
+  LearnersConfig learners;
   AnalysisConfig analysis;
   int threads = 0;  ///< OpenBLAS threads (0 = 1 for training, all cores for the analysis)
 };

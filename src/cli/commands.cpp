@@ -36,7 +36,8 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->capture_default_str();
   app.add_option("-s,--init-scale", c.model.init_scale, "s: scale of the initial weights")->capture_default_str();
   app.add_option("--lr", c.train.lr, "alpha: SGD learning rate")->capture_default_str();
-  app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size")->capture_default_str();
+  app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size (each learner's b with --learners)")
+      ->capture_default_str();
   app.add_option("--weight-decay", c.train.weight_decay, "beta: weight-decay coefficient")->capture_default_str();
   app.add_option("--decay-stop", c.train.decay_stop, "t_stop: epochs during which weight decay applies")
       ->capture_default_str();
@@ -48,6 +49,20 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->capture_default_str();
   app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
   app.add_option("--seed", c.train.seed, "Seed of init, shuffling and dropout")->capture_default_str();
+  app.add_option("-n,--learners", c.learners.count, "n: learners, each with batch b = --batch-size (B = n b)")
+      ->capture_default_str();
+  app.add_option("--algo", c.learners.algo, "ssgd: gradients at the mean weights; dpsgd: at each learner's own")
+      ->capture_default_str();
+  app.add_option("--mixing", c.learners.mixing, "DPSGD neighbourhood: ring (a-1, a, a+1) or all")
+      ->capture_default_str();
+  app.add_option("--backend", c.learners.backend,
+                 "local: all learners in this process; gloo: one per process over c10d "
+                 "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE; see awd launch)")
+      ->capture_default_str();
+  app.add_option("--noise-every", c.learners.noise_every, "Record the noise eta(t) every k steps (0 = never)")
+      ->capture_default_str();
+  app.add_option("--noise-top", c.learners.noise_top, "Top Hessian directions the noise is projected on")
+      ->capture_default_str();
 }
 
 /// Options of the duality analysis (SPEC §2-5).

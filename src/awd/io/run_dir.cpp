@@ -66,6 +66,9 @@ std::map<std::string, Section> sections(RunConfig& c) {
       .field("decay_penalty", c.train.decay_penalty).field("stop_loss", c.train.stop_loss)
       .field("stop_accuracy", c.train.stop_accuracy).field("max_epoch", c.train.max_epoch)
       .field("seed", c.train.seed);
+  s["learners"].field("count", c.learners.count).field("algo", c.learners.algo)
+      .field("mixing", c.learners.mixing).field("backend", c.learners.backend)
+      .field("noise_every", c.learners.noise_every).field("noise_top", c.learners.noise_top);
   s["analysis"].field("layer", c.analysis.layer).field("basis", c.analysis.basis)
       .field("delta_scale", c.analysis.delta_scale).field("max_test", c.analysis.max_test)
       .field("n_sharp", c.analysis.n_sharp).field("flatness_top", c.analysis.flatness_top);
@@ -136,7 +139,7 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
     } else if (secs.count(k)) {
       secs.at(k).load(v, source + ": " + k);
     } else if (k != "awd_version" && k != "data_files" && k != "samples" && k != "blas") {
-      throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, analysis, threads)");
+      throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }
 }

@@ -24,12 +24,25 @@ struct EpochRecord {
   double seconds = 0;         ///< elapsed since training started
 };
 
+/// The noise of SPEC §8 at one step, eta(t) = (1/n) sum_a grad L_mu_a(w_a) -
+/// grad L(S_train; w_bar), with the geometry of the analysed layer at w_bar.
+struct NoiseRecord {
+  int64_t step = 0;         ///< 1-based SGD step (one step = every learner's minibatch)
+  int64_t epoch = 0;
+  double train_loss = 0;    ///< L(S_train; w_bar), every training sample, objective trained on
+  double eta_sq = 0;        ///< ||eta||^2 over every parameter
+  double eta_layer_sq = 0;  ///< ||eta||^2 over the analysed layer's weights
+  std::vector<double> top_eigenvalues;  ///< lambda_1 >= lambda_2 >= ... of the layer Hessian at w_bar
+  std::vector<double> eta_top_sq;       ///< (v_i . eta_layer)^2 along their eigenvectors v_i
+};
+
 struct TrainResult {
   std::string stop_reason;  ///< "stop_rule", "max_epoch" or "diverged"
   int64_t epochs = 0;
   double train_loss = 0, train_accuracy = 0;
   double seconds = 0;
   std::vector<EpochRecord> history;
+  std::vector<NoiseRecord> noise;  ///< every learners.noise_every steps (empty when off)
 };
 
 /// Called after each epoch; for progress reports.
