@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace awd {
+struct LearnersConfig;
+}
+
 namespace awd::distributed {
 
 /// tensors[i][k]: the k-th tensor of the i-th learner held by this process.
@@ -36,6 +40,10 @@ class Exchange {
 
 /// All n learners in this process.
 std::unique_ptr<Exchange> local_exchange(int64_t n);
+
+/// The exchange of learners.backend: local_exchange(count) for "local";
+/// for "gloo", gloo_exchange(count, ...) from the environment (gloo_exchange.h).
+std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners);
 
 /// The distinct members of {a-1, a, a+1} mod n, in that order (one for n = 1, two for n = 2).
 std::vector<int64_t> ring_neighbourhood(int64_t a, int64_t n);

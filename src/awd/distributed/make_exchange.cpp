@@ -1,0 +1,15 @@
+#include <stdexcept>
+
+#include "awd/config.h"
+#include "awd/distributed/exchange.h"
+#include "awd/distributed/gloo_exchange.h"
+
+namespace awd::distributed {
+
+std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners) {
+  if (learners.backend == "local") return local_exchange(learners.count);
+  if (learners.backend == "gloo") return gloo_exchange(learners.count, gloo_options_from_env(gloo_timeout_from_env()));
+  throw std::invalid_argument("backend must be local or gloo, not '" + learners.backend + "'");
+}
+
+}  // namespace awd::distributed
