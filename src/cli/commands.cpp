@@ -8,6 +8,8 @@
 #include <string>
 
 #include "awd/config.h"
+#include "awd/distributed/gloo_exchange.h"
+#include "awd/distributed/launcher.h"
 #include "awd/experiments/report.h"
 #include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
@@ -78,10 +80,12 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
 }
 
-/// The value of `--name VALUE` or `--name=VALUE` in argv, or "".
+/// The value of `--name VALUE` or `--name=VALUE` in argv before any `--`
+/// (after it come the arguments of the command `awd launch` runs), or "".
 std::string prescan(int argc, char** argv, const std::string& name) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--") break;
     if (a == name && i + 1 < argc) return argv[i + 1];
     if (a.rfind(name + "=", 0) == 0) return a.substr(name.size() + 1);
   }
@@ -158,25 +162,46 @@ int run(int argc, char** argv) {
     auto* report = app.add_subcommand("report", "Aggregate a sweep: tables, figures, report.html");
     report->add_option("sweep_dir", run_dir, "Sweep directory")->required();
 
+    auto* launch = app.add_subcommand(
+        "launch", "Run COMMAND as N local processes, ranks of one Gloo group (for --backend gloo)");
+    distributed::LaunchOptions launch_opts;
+    launch->add_option("-n,--processes", launch_opts.processes, "N: processes, ranks 0..N-1")->required();
+    launch->add_option("--port", launch_opts.port, "MASTER_PORT (0 = a free port)")->capture_default_str();
+    launch->add_option("--timeout", launch_opts.grace_seconds,
+                       "Seconds the other ranks get to stop after one fails, before SIGTERM (then as long "
+                       "again before SIGKILL)")
+        ->capture_default_str();
+    launch->add_option("command", launch_opts.command, "-- COMMAND ARGS... (the command awd means this awd)")
+        ->required();
+
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
       return app.exit(e);
     }
 
-    util::warn_if_slow_blas();
+    if (*launch) {
+      launch_opts.self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
+      return distributed::launch(launch_opts);
+    }
+    // With --backend gloo only rank 0 (which holds learner 0 and writes the
+    // outputs) talks to the user; the other ranks' errors still reach stderr.
+    const bool secondary = distributed::is_secondary_rank(cfg.learners.backend);
+    if (secondary) quiet = true;
+    if (!secondary) util::warn_if_slow_blas();
     const experiments::OutputOptions out{out_dir, force, !quiet};
     if (*train) {
       const auto r = experiments::train_solution(cfg, out);
-      std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
-                  r.stop_reason.c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
-                  r.train_accuracy, out_dir.c_str());
+      if (!secondary)
+        std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
+                    r.stop_reason.c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
+                    r.train_accuracy, out_dir.c_str());
     } else if (*analyze) {
       const auto a = experiments::analyze_solution(run_dir, cfg.analysis, name, force);
       std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
     } else if (*run) {
       const auto a = experiments::run_solution(cfg, out);
-      std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
+      if (!secondary) std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
     } else if (*sweep) {
       if (!parameter.empty()) spec.parameter = experiments::canonical_parameter(parameter);
       if (!values.empty()) spec.values = values;

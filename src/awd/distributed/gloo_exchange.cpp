@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -87,6 +88,9 @@ class GlooExchange final : public Exchange {
   GlooExchange(int64_t n, const GlooOptions& o) : o_(o), n_(n) {
     // A write to a peer that died must fail with EPIPE, not kill this process.
     std::signal(SIGPIPE, SIG_IGN);
+    // c10d logs every socket failure on stderr (through glog) before it
+    // throws; the exception becomes our one line, so only fatal logs remain.
+    FLAGS_minloglevel = std::max(FLAGS_minloglevel, 3);
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000));
     const auto where = o.master_addr + ":" + std::to_string(o.port);
 

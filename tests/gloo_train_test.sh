@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `awd train --backend gloo` under `awd launch` against the in-process learners:
+# the same weights (to float rounding) for SSGD and DPSGD with 2 and 4
+# processes, only rank 0 writes a run directory and prints, and a rank killed
+# mid-training is named by the launcher and by the survivors, which stop.
+#   gloo_train_test.sh AWD SHARED_DATA
+set -u
+AWD=$1
+MNIST=$2/mnist
+T=$(mktemp -d /tmp/awd-gloo-train-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+SMALL=(--data "$MNIST" -M 20 --n-test 100 --max-epoch 3 -B 10)
+for n in 2 4; do
+  for algo in ssgd dpsgd; do
+    name=$algo-$n
+    "$AWD" train "${SMALL[@]}" -q --learners $n --algo $algo -o "$T/local-$name" >/dev/null 2>"$T/err" ||
+      bad "$name: in-process run failed: $(cat "$T/err")"
+    # Each rank in a folder of its own, so that what ranks > 0 write would show.
+    mkdir -p "$T/$name"
+    (cd "$T/$name" && timeout 120 "$AWD" launch -n $n -- sh -c \
+      'mkdir -p rank$RANK && cd rank$RANK && exec "$0" "$@"' "$AWD" train "${SMALL[@]}" \
+      --backend gloo --learners $n --algo $algo -o run >"$T/out" 2>"$T/err")
+    rc=$?
+    [ $rc -eq 0 ] && ok || bad "$name: launch exit $rc: $(cat "$T/err")"
+    [ -d "$T/$name/rank0/run/weights" ] && ok || bad "$name: rank 0 wrote no run directory"
+    for ((r = 1; r < n; r++)); do
+      [ -z "$(ls -A "$T/$name/rank$r")" ] && ok || bad "$name: rank $r wrote $(ls -A "$T/$name/rank$r")"
+    done
+    [ "$(grep -c 'run directory' "$T/out")" -eq 1 ] && ok || bad "$name: expected one summary on stdout: $(cat "$T/out")"
+    [ "$(grep -cv '^awd: warning' "$T/err")" -le 3 ] && ok || bad "$name: stderr not quiet: $(cat "$T/err")"
+    /usr/bin/python3 - "$T/local-$name/weights" "$T/$name/rank0/run/weights" <<'PY' && ok || bad "$name: weights differ"
+import glob, os, sys, numpy as np
+local, gloo = sys.argv[1:]
+names = sorted(os.path.basename(f) for f in glob.glob(local + "/*.npy"))
+assert names and names == sorted(os.path.basename(f) for f in glob.glob(gloo + "/*.npy")), names
+for f in names:
+    a, b = np.load(os.path.join(local, f)), np.load(os.path.join(gloo, f))
+    assert a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6), (f, np.abs(a - b).max())
+PY
+  done
+done
+
+# A rank killed mid-training: launcher and survivors name it, nobody hangs.
+timeout 120 "$AWD" launch -n 3 --timeout 20 -- "$AWD" train --data "$MNIST" -M 20 --n-test 100 --max-epoch 100000 \
+  --stop-loss 0 -q --backend gloo --learners 3 -o "$T/killed" >"$T/out" 2>"$T/err" &
+launcher=$!
+victim=""
+for _ in $(seq 100); do  # the pid of rank 2, once it is training
+  sleep 0.1
+  for p in $(pgrep -P $launcher); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx RANK=2 && victim=$p
+  done
+  [ -n "$victim" ] && break
+done
+sleep 3
+t0=$SECONDS
+[ -n "$victim" ] && kill -9 "$victim"
+wait $launcher
+rc=$?
+[ -n "$victim" ] && ok || bad "killed: never found rank 2"
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && ok || bad "killed: launch exit $rc"
+[ $((SECONDS - t0)) -le 15 ] && ok || bad "killed: survivors took $((SECONDS - t0)) s to stop"
+grep -qE "^awd launch: rank 2 \(pid $victim\) was killed by signal 9" "$T/err" && ok || bad "killed: launcher: $(cat "$T/err")"
+for r in 0 1; do
+  grep -qE "^awd: rank $r: lost rank 2 \(pid $victim\)" "$T/err" && ok || bad "killed: rank $r: $(cat "$T/err")"
+done
+
+echo "gloo_train_test: $pass passed, $fail failed"
+[ $fail -eq 0 ]
