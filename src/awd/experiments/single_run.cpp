@@ -6,8 +6,8 @@
 #include "awd/data/subset.h"
 #include "awd/distributed/exchange.h"
 #include "awd/io/run_dir.h"
-#include "awd/train/learners.h"
 #include "awd/models/classifier.h"
+#include "awd/train/learners.h"
 #include "awd/util/threads.h"
 
 namespace fs = std::filesystem;
