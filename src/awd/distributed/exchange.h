@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace awd {
-struct LearnersConfig;
-}
+#include "awd/config.h"
 
 namespace awd::distributed {
 
@@ -38,12 +36,13 @@ class Exchange {
   virtual LearnerTensors mix(const LearnerTensors& tensors, const std::string& mixing) = 0;
 };
 
+/// The exchange a run asks for: local_exchange for backend "local", one
+/// learner per process over c10d/Gloo for "gloo", set up from the environment
+/// (gloo_exchange.h; timeout AWD_GLOO_TIMEOUT). Defined in make_exchange.cpp.
+std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners);
+
 /// All n learners in this process.
 std::unique_ptr<Exchange> local_exchange(int64_t n);
-
-/// The exchange of learners.backend: local_exchange(count) for "local";
-/// for "gloo", gloo_exchange(count, ...) from the environment (gloo_exchange.h).
-std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners);
 
 /// The distinct members of {a-1, a, a+1} mod n, in that order (one for n = 1, two for n = 2).
 std::vector<int64_t> ring_neighbourhood(int64_t a, int64_t n);
