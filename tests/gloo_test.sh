@@ -3,10 +3,11 @@
 # everything works, when a rank dies mid-run, and on bad rendezvous settings.
 # Each case must end with one clear line per process and a non-zero exit,
 # within a bounded time (never a hang).
-#   gloo_test.sh AWD GLOO_RANK
+#   gloo_test.sh AWD GLOO_RANK setup|faults   (two ctest entries, each short)
 set -u
 AWD=$1
 RANK_EXE=$2
+MODE=$3
 T=$(mktemp -d /tmp/awd-gloo-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -29,6 +30,7 @@ has() {  # has NAME PATTERN: stderr matches
   grep -qE "$2" "$T/err" && ok || bad "$1: no line matching '$2' in: $(cat "$T/err")"
 }
 
+if [ "$MODE" = setup ]; then
 # Everything works: results checked by every rank (4 ranks run below, and in test_gloo.cpp).
 for n in 2; do
   run "n=$n" 30 "$AWD" launch -n "$n" -- "$RANK_EXE" 20
@@ -37,6 +39,9 @@ for n in 2; do
   [ -s "$T/err" ] && bad "n=$n: stderr not empty: $(cat "$T/err")" || ok
 done
 
+fi
+
+if [ "$MODE" = faults ]; then
 # A rank killed mid-run: the launcher names it, the survivors stop on their
 # own (well before the launcher's 20 s grace period) naming it too.
 run "killed rank" 15 "$AWD" launch -n 3 --timeout 20 -- "$RANK_EXE" 100000 1 30 kill
@@ -62,6 +67,9 @@ run "stalled rank" 25 env AWD_GLOO_TIMEOUT=2 "$AWD" launch -n 2 --timeout 1 -- "
 has "stalled rank" '^gloo_rank: rank 0: .*([Tt]imed out|timeout)'
 has "stalled rank" '^awd launch: rank 1 \(pid [0-9]+\) still running 1 s after the failure: SIGTERM'
 
+fi
+
+if [ "$MODE" = setup ]; then
 # Bad rendezvous settings, one clear line each.
 P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 run "world too large" 10 env MASTER_ADDR=127.0.0.1 MASTER_PORT="$P" RANK=0 WORLD_SIZE=3 AWD_GLOO_TIMEOUT=2 "$RANK_EXE" 5
@@ -87,6 +95,7 @@ run "launch no command" 5 "$AWD" launch -n 2
 run "launch bad command" 5 "$AWD" launch -n 2 -- /nonexistent/cmd
 [ $rc -eq 2 ] && ok || bad "launch bad command: exit $rc"
 has "launch bad command" "^awd: launch: cannot run '/nonexistent/cmd': No such file or directory$"
+fi
 
-echo "gloo_test: $pass passed, $fail failed"
+echo "gloo_test $MODE: $pass passed, $fail failed"
 [ $fail -eq 0 ]
