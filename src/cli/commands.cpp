@@ -109,7 +109,7 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", AWD_VERSION);
     std::string config_file, experiment_file, out_dir = "awd-run", run_dir, name = "reanalysis", parameter;
-    std::vector<double> values;
+    std::vector<std::string> values;
     int jobs = 2;
     bool force = false, quiet = false;
     std::string preset;
@@ -148,8 +148,10 @@ int run(int argc, char** argv) {
     sweep->add_option("-o,--out", out_dir, "Sweep directory (an interrupted sweep resumes there)")->required();
     sweep->add_option("--param", parameter,
                       "Parameter: lr (alpha), batch_size (B), weight_decay (beta), decay_stop (t_stop), "
-                      "init_scale (s), dropout (d), label_noise (rho), per_class (M), delta_scale (gamma)");
-    sweep->add_option("--values", values, "Values of the parameter")->delimiter(',');
+                      "init_scale (s), dropout (d), label_noise (rho), per_class (M), delta_scale (gamma), "
+                      "learners (n); names: algo (ssgd, dpsgd), mixing (ring, all)");
+    sweep->add_option("--values", values, "Values of the parameter (numbers, or names for algo and mixing)")
+        ->delimiter(',');
     sweep->add_option("--repeats", spec.repeats, "Repeats per value, with seeds seed+0 .. seed+R-1")->capture_default_str();
     sweep->add_option("-j,--jobs", jobs, "Solutions trained at once, one process each")->capture_default_str();
     add_training_options(*sweep, cfg);
@@ -179,7 +181,11 @@ int run(int argc, char** argv) {
       std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
     } else if (*sweep) {
       if (!parameter.empty()) spec.parameter = experiments::canonical_parameter(parameter);
-      if (!values.empty()) spec.values = values;
+      if (!values.empty()) {
+        if (spec.parameter.empty()) throw std::invalid_argument("sweep: --values needs --param NAME");
+        spec.values.clear();
+        for (const auto& v : values) spec.values.push_back(experiments::parse_value(spec.parameter, v));
+      }
       if (spec.parameter.empty()) throw std::invalid_argument("sweep: give --experiment FILE or --param NAME");
       if (spec.values.empty()) throw std::invalid_argument("sweep: no values to sweep (--values a,b,c)");
       if (spec.name.empty()) spec.name = spec.parameter;
