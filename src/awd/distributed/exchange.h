@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "awd/config.h"
+
 namespace awd::distributed {
 
 /// tensors[i][k]: the k-th tensor of the i-th learner held by this process.
@@ -33,6 +35,10 @@ class Exchange {
   /// divided by their count; "all" is every learner (= mean()).
   virtual LearnerTensors mix(const LearnerTensors& tensors, const std::string& mixing) = 0;
 };
+
+/// The exchange a run asks for: local_exchange for backend "local", one
+/// learner per process over c10d/Gloo for "gloo".
+std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners);
 
 /// All n learners in this process.
 std::unique_ptr<Exchange> local_exchange(int64_t n);

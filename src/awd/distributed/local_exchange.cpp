@@ -60,4 +60,9 @@ std::vector<int64_t> ring_neighbourhood(int64_t a, int64_t n) {
 
 std::unique_ptr<Exchange> local_exchange(int64_t n) { return std::make_unique<LocalExchange>(n); }
 
+std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners) {
+  if (learners.backend == "local") return local_exchange(learners.count);
+  throw std::invalid_argument("backend '" + learners.backend + "' is not available in this build");
+}
+
 }  // namespace awd::distributed

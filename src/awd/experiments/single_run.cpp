@@ -4,8 +4,10 @@
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
+#include "awd/distributed/exchange.h"
 #include "awd/io/run_dir.h"
 #include "awd/models/classifier.h"
+#include "awd/train/learners.h"
 #include "awd/util/threads.h"
 
 namespace fs = std::filesystem;
@@ -21,15 +23,24 @@ std::vector<int64_t> input_shape(const data::Dataset& ds) {
   return shape;
 }
 
-train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out) {
+/// Plain SGD unless the run asks for several learners, another backend or the noise record.
+bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == "local" && l.noise_every == 0; }
+
+train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out,
+                            distributed::Exchange& exchange) {
   // Training multiplies small matrices: a second thread costs more in
   // synchronisation than it saves (measured: several times slower per epoch).
   util::set_threads(cfg.threads > 0 ? cfg.threads : 1);
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::materialize(folder, subset);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
-  const auto result = train::train_sgd(*model, samples, cfg.train,
-                                       out.progress ? train::stderr_progress() : train::EpochCallback{});
+  const bool writes = exchange.writes_outputs();
+  const auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
+  const auto result = plain_sgd(cfg.learners)
+                          ? train::train_sgd(*model, samples, cfg.train, progress)
+                          : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
+                                                  exchange, progress);
+  if (!writes) return result;  // the process holding learner 0 writes the run directory
   io::save_run(out.dir, cfg, folder, subset, *model, result);
   if (result.stop_reason == "diverged")
     throw TrainingDiverged("training diverged at epoch " + std::to_string(result.epochs) +
@@ -54,9 +65,9 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   return out;
 }
 
-/// Checks the options and the output folder before any data is read.
-void prepare_training(const RunConfig& cfg, const OutputOptions& out) {
-  validate(cfg);
+/// Checks the output folder before any data is read; only the writing process touches it.
+void prepare_training(const OutputOptions& out, const distributed::Exchange& exchange) {
+  if (!exchange.writes_outputs()) return;
   io::prepare_output_dir(out.dir, kFinished, out.force);
   // A forced re-run must not leave the old finish marker beside new partial files.
   fs::remove(fs::path(out.dir) / kFinished);
@@ -65,8 +76,10 @@ void prepare_training(const RunConfig& cfg, const OutputOptions& out) {
 }  // namespace
 
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
-  prepare_training(cfg, out);
-  return train_on(cfg, data::load_folder(cfg.data.path), out);
+  validate(cfg);
+  const auto exchange = distributed::make_exchange(cfg.learners);
+  prepare_training(out, *exchange);
+  return train_on(cfg, data::load_folder(cfg.data.path), out, *exchange);
 }
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
@@ -79,11 +92,14 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
 
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
   // Refuse early rather than after training.
-  if (!out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
+  validate(cfg);
+  const auto exchange = distributed::make_exchange(cfg.learners);
+  if (exchange->writes_outputs() && !out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
     throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to overwrite");
-  prepare_training(cfg, out);
+  prepare_training(out, *exchange);
   const auto folder = data::load_folder(cfg.data.path);
-  train_on(cfg, folder, out);
+  train_on(cfg, folder, out, *exchange);
+  if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
   return analyze_on(out.dir, cfg, folder, "analysis", true);
 }

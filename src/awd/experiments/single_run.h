@@ -36,7 +36,9 @@ struct AnalysisOutput {
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
                                 const std::string& name, bool force);
 
-/// train_solution then analyze_solution into run_dir/analysis.
+/// train_solution then analyze_solution into run_dir/analysis. With
+/// learners over several processes, only the process holding learner 0
+/// writes and analyses; the others return an empty AnalysisOutput.
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out);
 
 }  // namespace awd::experiments

@@ -119,6 +119,24 @@ train::TrainResult training_from_json(const json& j) {
 
 std::string join(const fs::path& dir, const std::string& name) { return (dir / name).string(); }
 
+/// The noise series of SPEC §8 (paper Fig. 6), one row per recorded step.
+std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
+  std::ostringstream csv;
+  csv.precision(17);
+  const size_t k = noise.front().top_eigenvalues.size();
+  csv << "step,epoch,train_loss,eta_sq,eta_layer_sq";
+  for (size_t i = 1; i <= k; ++i) csv << ",lambda_" << i;
+  for (size_t i = 1; i <= k; ++i) csv << ",eta_top_sq_" << i;
+  csv << '\n';
+  for (const auto& r : noise) {
+    csv << r.step << ',' << r.epoch << ',' << r.train_loss << ',' << r.eta_sq << ',' << r.eta_layer_sq;
+    for (double v : r.top_eigenvalues) csv << ',' << v;
+    for (double v : r.eta_top_sq) csv << ',' << v;
+    csv << '\n';
+  }
+  return csv.str();
+}
+
 }  // namespace
 
 json to_json(const RunConfig& cfg_in) {
@@ -187,6 +205,7 @@ void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFold
     if (name.rfind("stages.", 0) == 0) name = name.substr(7);
     write_atomic(join(wdir, name + ".npy"), npy_bytes(p.value()));
   }
+  if (!result.noise.empty()) write_atomic(join(dir, "noise.csv"), noise_csv(result.noise));
   write_atomic(join(dir, "training.json"), training_json(result).dump(1) + "\n");
 }
 

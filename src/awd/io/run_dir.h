@@ -3,6 +3,7 @@
 //   RUN_DIR/config.json     full configuration, seeds, version, data files, sample indices
 //   RUN_DIR/model.pt        LibTorch checkpoint of the trained network
 //   RUN_DIR/weights/*.npy   every parameter, readable by numpy alone
+//   RUN_DIR/noise.csv       the noise eta(t) of SPEC §8 every learners.noise_every steps (when on)
 //   RUN_DIR/training.json   stop reason, epochs, loss history; written last: marks a finished run
 //   RUN_DIR/<analysis>/     summary.json, directions.csv, pairs.csv
 #pragma once

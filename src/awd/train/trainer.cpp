@@ -18,17 +18,27 @@ Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, cons
   return e;
 }
 
-namespace {
-
-/// The weight-decay penalty: beta ||w|| (the paper's code) or beta/2 ||w||^2,
-/// w being every weight of the network as one vector.
 torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg) {
   torch::Tensor sq = weights.front().pow(2).sum();
   for (size_t i = 1; i < weights.size(); ++i) sq = sq + weights[i].pow(2).sum();
   return cfg.decay_penalty == "squared" ? 0.5 * cfg.weight_decay * sq : cfg.weight_decay * sq.sqrt();
 }
 
-}  // namespace
+bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, double seconds, const TrainConfig& cfg,
+                 const EpochCallback& on_epoch) {
+  const EpochRecord rec{epoch, eval.loss, eval.accuracy, seconds};
+  result.history.push_back(rec);
+  result.epochs = epoch;
+  result.train_loss = eval.loss;
+  result.train_accuracy = eval.accuracy;
+  result.seconds = seconds;
+  const bool diverged = !std::isfinite(eval.loss);
+  const bool done = eval.loss < cfg.stop_loss && eval.accuracy > cfg.stop_accuracy;
+  if (diverged) result.stop_reason = "diverged";
+  if (done) result.stop_reason = "stop_rule";
+  if (on_epoch) on_epoch(rec, cfg);
+  return diverged || done;
+}
 
 TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                       const EpochCallback& on_epoch) {
@@ -64,18 +74,8 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
       sgd.step();
     }
     const auto eval = evaluate(model, clean_inputs, clean_labels);
-    const EpochRecord rec{epoch, eval.loss, eval.accuracy,
-                          std::chrono::duration<double>(clock::now() - start).count()};
-    result.history.push_back(rec);
-    result.epochs = epoch;
-    result.train_loss = eval.loss;
-    result.train_accuracy = eval.accuracy;
-    const bool diverged = !std::isfinite(eval.loss);
-    const bool done = eval.loss < cfg.stop_loss && eval.accuracy > cfg.stop_accuracy;
-    if (diverged) result.stop_reason = "diverged";
-    if (done) result.stop_reason = "stop_rule";
-    if (on_epoch) on_epoch(rec, cfg);
-    if (diverged || done) break;
+    if (close_epoch(result, epoch, eval, std::chrono::duration<double>(clock::now() - start).count(), cfg, on_epoch))
+      break;
   }
   result.seconds = std::chrono::duration<double>(clock::now() - start).count();
   return result;

@@ -48,6 +48,16 @@ struct TrainResult {
 /// Called after each epoch; for progress reports.
 using EpochCallback = std::function<void(const EpochRecord&, const TrainConfig&)>;
 
+/// The weight-decay penalty (SPEC §7): beta ||w|| or, with decay_penalty
+/// "squared", beta/2 ||w||^2, w being every weight of the network as one vector.
+torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg);
+
+/// Ends an epoch the same way for every trainer: records `eval` (of the
+/// reported weights on the correctly labelled samples), applies the stop rule
+/// and divergence check, calls on_epoch. Returns true when training stops.
+bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, double seconds, const TrainConfig& cfg,
+                 const EpochCallback& on_epoch);
+
 /// Trains `model` in place with SGD on `samples` (all training samples,
 /// corrupted ones included). The stop rule is checked on the correctly
 /// labelled ones after every epoch. A non-finite loss stops training with
