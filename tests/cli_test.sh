@@ -189,7 +189,22 @@ s = json.load(open(d + "/sweep.json"))
 assert s["parameter"] == "algo" and s["values"] == ["ssgd", "dpsgd"] and s["name"] == "compare"
 rows = open(d + "/report/compare.csv").read().splitlines()
 assert rows[0].startswith("metric,ssgd_mean,ssgd_std,dpsgd_mean,dpsgd_std"), rows[0]
+# The noise series of both algorithms (every 2 steps, top 2 directions) reaches the report.
+for algo in ("ssgd", "dpsgd"):
+    lines = open(f"{d}/runs/algo={algo}/rep0/noise.csv").read().splitlines()
+    assert lines[0] == "step,epoch,train_loss,eta_sq,eta_layer_sq,lambda_1,lambda_2,eta_top_sq_1,eta_top_sq_2", lines[0]
+    assert len(lines) > 2, lines
+ns = [r.split(",") for r in open(d + "/report/noise_summary.csv").read().splitlines()]
+assert ns[0][:3] == ["value", "finished", "with_noise"] and [r[:3] for r in ns[1:]] == [["ssgd", "1", "1"], ["dpsgd", "1", "1"]], ns
+eta = ns[0].index("eta_sq_late_mean")
+assert all(float(r[eta]) > 0 for r in ns[1:]), ns
 PY
+if command -v gnuplot >/dev/null; then
+  for f in compare_sharpness compare_size noise_vs_sharpness noise_vs_loss noise_over_time; do
+    [ "$(head -c 4 "$T/cmp/report/figures/$f.png" | tail -c 3)" = "PNG" ] && grep -q "figures/$f.png" "$T/cmp/report/report.html" &&
+      ok || bad "compare figure $f"
+  done
+fi
 "$AWD" report "$T/cmp" >"$T/cmprep.out" 2>&1 && grep -q "dpsgd - ssgd" "$T/cmprep.out" && ok || bad "awd report of a compare: $(tail -3 "$T/cmprep.out")"
 
 echo "cli: $pass passed, $fail failed"

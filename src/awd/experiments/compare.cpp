@@ -405,10 +405,10 @@ std::string write_compare_report(const std::string& dir) {
   const auto cfg = spec.base;
   char line[512];
   std::snprintf(line, sizeof line,
-                "n = %lld learners x b = %lld (B = %lld), alpha = %g, mixing %s, %lld repeats with paired seeds",
+                "n = %lld learners x b = %lld (B = %lld), alpha = %g, mixing %s, %lld repeat%s with paired seeds",
                 static_cast<long long>(cfg.learners.count), static_cast<long long>(cfg.train.batch_size),
                 static_cast<long long>(cfg.learners.count * cfg.train.batch_size), cfg.train.lr,
-                cfg.learners.mixing.c_str(), static_cast<long long>(spec.repeats));
+                cfg.learners.mixing.c_str(), static_cast<long long>(spec.repeats), spec.repeats == 1 ? "" : "s");
   const std::string setting = line;
 
   ReportAddition add;
