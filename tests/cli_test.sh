@@ -158,6 +158,9 @@ grep -q -- "--learners INT=16 " "$T/chelp" && grep -q -- "--batch-size INT=100 "
 # ... while run keeps its own defaults.
 grep -q -- "--learners INT=1 " "$T/help" && ok || bad "run --learners default changed"
 CMP=(compare --data "$MNIST" -M 10 --n-test 50 -q)
+# compare trains both algorithms: --algo is not one of its options (CLI11's own two-line message).
+"$AWD" "${CMP[@]}" --algo dpsgd -o "$T/cmpX" >/dev/null 2>"$T/err" && bad "compare accepted --algo" ||
+  { grep -q -- "--algo" "$T/err" && ok || bad "compare --algo: $(cat "$T/err")"; }
 expect_error "compare: b = 0" "batch_size \(B\) must be at least 1" "$AWD" "${CMP[@]}" --learners 4 -B 0 -o "$T/cmpX"
 expect_error "compare: n > samples" "learners \(n = 101\) exceed the 100 training samples" "$AWD" "${CMP[@]}" --learners 101 -B 1 -o "$T/cmpX"
 expect_error "compare: n b > samples" "4 x 30 = 120 exceeds the 100 training samples" "$AWD" "${CMP[@]}" --learners 4 -B 30 -o "$T/cmpX"

@@ -192,6 +192,7 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     compare->add_option("-j,--jobs", jobs, "Solutions trained at once, one process each")->capture_default_str();
     add_training_options(*compare, compare_cfg);
+    compare->remove_option(compare->get_option("--algo"));  // compare trains both; --algo would be ignored
     add_analysis_options(*compare, compare_cfg.analysis);
 
     auto* report = app.add_subcommand("report", "Aggregate a sweep or a compare: tables, figures, report.html");
