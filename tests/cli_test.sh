@@ -145,5 +145,70 @@ expect_error "sweep value out of range" "dropout \(d\) must be in" "$AWD" sweep 
 expect_error "unknown sweep parameter" "unknown sweep parameter 'momentum'" "$AWD" sweep --param momentum --values 1 -o "$T/swC"
 expect_error "report of a non-sweep" "not a sweep directory" "$AWD" report "$T/run"
 
+# Sweeps over names (algo, mixing) and learners; their errors.
+expect_error "bad sweep category" "algo takes one of ssgd, dpsgd, not 'sgd'" "$AWD" sweep --param algo --values ssgd,sgd -o "$T/swD"
+expect_error "name for a numeric parameter" "lr \(alpha\) takes numbers, not 'fast'" "$AWD" sweep --param lr --values 0.1,fast -o "$T/swD"
+expect_error "learners not whole" "learners \(n\) takes whole numbers" "$AWD" sweep --param n --values 2,2.5 -o "$T/swD"
+
+# awd compare: defaults, and bad input refused before anything runs.
+"$AWD" compare --help >"$T/chelp" 2>&1
+grep -q -- "--learners INT=16 " "$T/chelp" && grep -q -- "--batch-size INT=100 " "$T/chelp" &&
+  grep -q -- "--noise-every INT=10 " "$T/chelp" && grep -q -- "--repeats INT=5 " "$T/chelp" && ok ||
+  bad "compare help defaults: $(grep -E 'learners|batch-size|noise-every|repeats' "$T/chelp")"
+# ... while run keeps its own defaults.
+grep -q -- "--learners INT=1 " "$T/help" && ok || bad "run --learners default changed"
+CMP=(compare --data "$MNIST" -M 10 --n-test 50 -q)
+# compare trains both algorithms: --algo is not one of its options (CLI11's own two-line message).
+"$AWD" "${CMP[@]}" --algo dpsgd -o "$T/cmpX" >/dev/null 2>"$T/err" && bad "compare accepted --algo" ||
+  { grep -q -- "--algo" "$T/err" && ok || bad "compare --algo: $(cat "$T/err")"; }
+expect_error "compare: b = 0" "batch_size \(B\) must be at least 1" "$AWD" "${CMP[@]}" --learners 4 -B 0 -o "$T/cmpX"
+expect_error "compare: n > samples" "learners \(n = 101\) exceed the 100 training samples" "$AWD" "${CMP[@]}" --learners 101 -B 1 -o "$T/cmpX"
+expect_error "compare: n b > samples" "4 x 30 = 120 exceeds the 100 training samples" "$AWD" "${CMP[@]}" --learners 4 -B 30 -o "$T/cmpX"
+expect_error "compare in a sweep folder" "holds a sweep of another experiment" "$AWD" "${CMP[@]}" --learners 4 -B 5 -o "$T/swA"
+[ -e "$T/cmpX" ] && bad "refused compare left a folder" || ok
+
+# A tiny compare end to end: both algorithms, paired seeds, the report with its tables.
+start=$(date +%s.%N)
+if "$AWD" compare --data "$MNIST" -M 10 --n-test 50 --learners 4 -B 5 --max-epoch 3 --repeats 1 --noise-every 2 --noise-top 2 \
+     -j 2 -q -o "$T/cmp" >"$T/cmp.out" 2>"$T/cmp.err"; then ok; else bad "compare failed: $(tail -3 "$T/cmp.err")"; fi
+echo "cli: tiny compare took $(echo "$(date +%s.%N) - $start" | bc) s"
+for f in sweep.json runs/algo=ssgd/rep0/analysis/summary.json runs/algo=dpsgd/rep0/analysis/summary.json \
+         report/summary.csv report/compare.csv report/noise_summary.csv report/noise_points.csv \
+         report/noise_series.csv report/report.html; do
+  [ -s "$T/cmp/$f" ] && ok || bad "compare: missing $f"
+done
+grep -q "ssgd (1/1)" "$T/cmp.out" && grep -q "dpsgd (1/1)" "$T/cmp.out" && grep -q "n = 4 learners x b = 5 (B = 20)" "$T/cmp.out" &&
+  ok || bad "compare table: $(cat "$T/cmp.out")"
+/usr/bin/python3 - "$T/cmp" <<'PY' && ok || bad "compare runs: settings or pairing"
+import json, sys
+d = sys.argv[1]
+a = json.load(open(d + "/runs/algo=ssgd/rep0/config.json"))
+b = json.load(open(d + "/runs/algo=dpsgd/rep0/config.json"))
+assert a["learners"]["algo"] == "ssgd" and b["learners"]["algo"] == "dpsgd"
+for c in (a, b):
+    assert c["learners"]["count"] == 4 and c["train"]["batch_size"] == 5 and c["learners"]["noise_every"] == 2
+assert a["train"]["seed"] == b["train"]["seed"] and a["samples"] == b["samples"]
+s = json.load(open(d + "/sweep.json"))
+assert s["parameter"] == "algo" and s["values"] == ["ssgd", "dpsgd"] and s["name"] == "compare"
+rows = open(d + "/report/compare.csv").read().splitlines()
+assert rows[0].startswith("metric,ssgd_mean,ssgd_std,dpsgd_mean,dpsgd_std"), rows[0]
+# The noise series of both algorithms (every 2 steps, top 2 directions) reaches the report.
+for algo in ("ssgd", "dpsgd"):
+    lines = open(f"{d}/runs/algo={algo}/rep0/noise.csv").read().splitlines()
+    assert lines[0] == "step,epoch,train_loss,eta_sq,eta_layer_sq,lambda_1,lambda_2,eta_top_sq_1,eta_top_sq_2", lines[0]
+    assert len(lines) > 2, lines
+ns = [r.split(",") for r in open(d + "/report/noise_summary.csv").read().splitlines()]
+assert ns[0][:3] == ["value", "finished", "with_noise"] and [r[:3] for r in ns[1:]] == [["ssgd", "1", "1"], ["dpsgd", "1", "1"]], ns
+eta = ns[0].index("eta_sq_late_mean")
+assert all(float(r[eta]) > 0 for r in ns[1:]), ns
+PY
+if command -v gnuplot >/dev/null; then
+  for f in compare_sharpness compare_size noise_vs_sharpness noise_vs_loss noise_over_time; do
+    [ "$(head -c 4 "$T/cmp/report/figures/$f.png" | tail -c 3)" = "PNG" ] && grep -q "figures/$f.png" "$T/cmp/report/report.html" &&
+      ok || bad "compare figure $f"
+  done
+fi
+"$AWD" report "$T/cmp" >"$T/cmprep.out" 2>&1 && grep -q "dpsgd - ssgd" "$T/cmprep.out" && ok || bad "awd report of a compare: $(tail -3 "$T/cmprep.out")"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

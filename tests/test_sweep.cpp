@@ -144,3 +144,110 @@ TEST(Report, MeansAndStandardDeviationsByHand) {
   const auto solutions = test_util::read_bytes((dir / "report" / "solutions.csv").string());
   EXPECT_EQ(std::count(solutions.begin(), solutions.end(), '\n'), 6);
 }
+
+TEST(Sweep, CategoricalParameterRoundTripFoldersAndSeeds) {
+  const json j = {{"name", "algos"},
+                  {"parameter", "algo"},
+                  {"values", {"ssgd", "dpsgd"}},
+                  {"repeats", 2},
+                  {"config", {{"learners", {{"count", 4}}}, {"train", {{"seed", 7}}}}}};
+  const auto spec = experiments::sweep_spec_from_json(j, "algos.json");
+  EXPECT_TRUE(experiments::is_categorical("algo"));
+  EXPECT_TRUE(experiments::is_categorical("mixing"));
+  EXPECT_FALSE(experiments::is_categorical("lr"));
+  ASSERT_EQ(spec.values.size(), 2u);
+  EXPECT_FALSE(spec.values[1].is_number());
+  EXPECT_EQ(spec.values[1].str(), "dpsgd");
+  // The names stay JSON strings, and the spec reads back to itself.
+  const auto back = experiments::to_json(spec);
+  EXPECT_EQ(back.at("values"), json::parse(R"(["ssgd", "dpsgd"])"));
+  EXPECT_EQ(experiments::to_json(experiments::sweep_spec_from_json(back, "again")), back);
+  EXPECT_EQ(experiments::solution_dir("S", spec, 0, 0), "S/runs/algo=ssgd/rep0");
+  EXPECT_EQ(experiments::solution_dir("S", spec, 1, 1), "S/runs/algo=dpsgd/rep1");
+  // Repeat r of both algorithms: the same seeds, only the algorithm differs.
+  const auto a = experiments::solution_config(spec, 0, 1), b = experiments::solution_config(spec, 1, 1);
+  EXPECT_EQ(a.learners.algo, "ssgd");
+  EXPECT_EQ(b.learners.algo, "dpsgd");
+  EXPECT_EQ(a.train.seed, 8u);
+  EXPECT_EQ(b.train.seed, 8u);
+  EXPECT_EQ(a.data.seed, b.data.seed);
+  EXPECT_EQ(b.learners.count, 4);
+}
+
+TEST(Sweep, LearnerParametersAndBadCategoriesInOneLine) {
+  RunConfig c;
+  experiments::set_parameter(c, "learners", 8);
+  EXPECT_EQ(c.learners.count, 8);
+  experiments::set_parameter(c, "n", 2);
+  EXPECT_EQ(c.learners.count, 2);
+  EXPECT_THROW(experiments::set_parameter(c, "n", 2.5), std::invalid_argument);
+  EXPECT_THROW(experiments::set_parameter(c, "n", 0), std::invalid_argument);
+  EXPECT_EQ(c.learners.count, 2);  // a refused value leaves the configuration as it was
+  experiments::set_parameter(c, "mixing", experiments::SweepValue("all"));
+  EXPECT_EQ(c.learners.mixing, "all");
+  experiments::set_parameter(c, "algo", experiments::SweepValue("dpsgd"));
+  EXPECT_EQ(c.learners.algo, "dpsgd");
+  const auto message = [&](const std::string& p, const experiments::SweepValue& v) -> std::string {
+    try {
+      experiments::set_parameter(c, p, v);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(message("algo", "adam"), "algo takes one of ssgd, dpsgd, not 'adam'");
+  EXPECT_EQ(message("mixing", "star"), "mixing takes one of ring, all, not 'star'");
+  EXPECT_EQ(message("algo", 1), "algo takes one of ssgd, dpsgd, not the number 1");
+  EXPECT_EQ(message("lr", "fast"), "lr (alpha) takes numbers, not 'fast'");
+  EXPECT_EQ(c.learners.algo, "dpsgd");  // unchanged by the refused values
+
+  EXPECT_TRUE(experiments::parse_value("lr", "0.05").is_number());
+  EXPECT_EQ(experiments::parse_value("lr", "0.05").number(), 0.05);
+  EXPECT_EQ(experiments::parse_value("algo", "dpsgd").str(), "dpsgd");
+  EXPECT_THROW(experiments::parse_value("lr", "0.05x"), std::invalid_argument);
+  EXPECT_THROW(experiments::parse_value("B", ""), std::invalid_argument);
+}
+
+TEST(Sweep, BadCategoricalExperimentFilesNameTheFile) {
+  test_util::TempDir dir;
+  const auto p = (dir / "e.json").string();
+  auto error_of = [&](const std::string& body) -> std::string {
+    std::ofstream(p) << body;
+    try {
+      experiments::read_sweep_spec(p);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(error_of(R"({"parameter": "algo", "values": ["ssgd", "sgd"]})"),
+            p + ": algo takes one of ssgd, dpsgd, not 'sgd'");
+  EXPECT_EQ(error_of(R"({"parameter": "algo", "values": ["ssgd", 1]})"),
+            p + ": \"values\" of algo must be names (ssgd, dpsgd), not 1");
+  EXPECT_EQ(error_of(R"({"parameter": "lr", "values": [0.1, 0.1]})"), p + ": \"values\" lists 0.1 twice");
+}
+
+TEST(Sweep, NumericSweepsAreWrittenAsBefore) {
+  // sweep.json of a numeric sweep, as earlier versions wrote it: the values stay JSON numbers.
+  experiments::SweepSpec spec;
+  spec.name = "lr";
+  spec.parameter = "lr";
+  spec.values = {0.01, 0.1, 1};
+  spec.repeats = 2;
+  const auto j = experiments::to_json(spec);
+  EXPECT_EQ(j.at("values").dump(), "[0.01,0.1,1.0]");
+  EXPECT_EQ(experiments::solution_dir("S", spec, 1, 0), "S/runs/lr=0.1/rep0");
+  EXPECT_EQ(experiments::solution_dir("S", spec, 2, 1), "S/runs/lr=1/rep1");
+  spec.parameter = "batch_size";
+  spec.values = {25, 400};
+  EXPECT_EQ(experiments::solution_dir("S", spec, 0, 3), "S/runs/batch_size=25/rep3");
+  // Every shipped experiment file reads back to the same values.
+  for (const auto& e : fs::directory_iterator(std::string(AWD_SOURCE_DIR) + "/experiments")) {
+    if (e.path().extension() != ".json") continue;
+    const auto file = json::parse(test_util::read_bytes(e.path().string()));
+    const auto read = experiments::to_json(experiments::read_sweep_spec(e.path().string()));
+    ASSERT_EQ(read.at("values").size(), file.at("values").size()) << e.path();
+    for (size_t i = 0; i < file.at("values").size(); ++i)
+      EXPECT_EQ(read.at("values")[i].get<double>(), file.at("values")[i].get<double>()) << e.path();
+  }
+}

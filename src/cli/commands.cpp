@@ -10,9 +10,11 @@
 #include "awd/config.h"
 #include "awd/distributed/gloo_exchange.h"
 #include "awd/distributed/launcher.h"
+#include "awd/experiments/compare.h"
 #include "awd/experiments/report.h"
 #include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
+#include "awd/io/files.h"
 #include "awd/io/run_dir.h"
 #include "awd/util/threads.h"
 
@@ -103,26 +105,50 @@ experiments::SweepSpec initial_spec(int argc, char** argv) {
   return spec;
 }
 
+/// The configuration of `awd compare`: the compare defaults (SPEC §8 case
+/// study), then --config FILE over them, then --preset; flags override all.
+RunConfig initial_compare_config(int argc, char** argv) {
+  RunConfig cfg;
+  experiments::apply_compare_defaults(cfg);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(io::read_text(c));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw std::runtime_error(c + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    io::update_from_json(cfg, j, c);
+  }
+  if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(cfg, p);
+  return cfg;
+}
+
+std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
 }  // namespace
 
 int run(int argc, char** argv) {
   try {
-    auto spec = initial_spec(argc, argv);
+    // Only one subcommand runs, so only its own configuration is read.
+    const bool comparing = argc > 1 && std::string(argv[1]) == "compare";
+    auto spec = comparing ? experiments::SweepSpec{} : initial_spec(argc, argv);
     RunConfig& cfg = spec.base;
+    RunConfig compare_cfg = comparing ? initial_compare_config(argc, argv) : RunConfig{};
+    int64_t compare_repeats = experiments::kCompareRepeats;
     CLI::App app{"awd: activity-weight duality analysis of trained networks (Feng, Zhang & Tu)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", AWD_VERSION);
     std::string config_file, experiment_file, out_dir = "awd-run", run_dir, name = "reanalysis", parameter;
-    std::vector<double> values;
+    std::vector<std::string> values;
     int jobs = 2;
     bool force = false, quiet = false;
     std::string preset;
-    auto common = [&](CLI::App* sub) {
+    auto common = [&](CLI::App* sub, RunConfig& c) {
       sub->add_option("--config", config_file, "JSON config file (flags override it)");
       sub->add_option("--preset", preset,
                       "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30) or cifar-cnn; "
                       "applied over --config, flags override it");
-      sub->add_option("--threads", cfg.threads,
+      sub->add_option("--threads", c.threads,
                       "BLAS threads (0 = 1 for training, all cores for the analysis)")
           ->capture_default_str();
       sub->add_flag("--force", force, "Overwrite a finished run or analysis");
@@ -130,36 +156,50 @@ int run(int argc, char** argv) {
     };
 
     auto* train = app.add_subcommand("train", "Train a network and write its run directory");
-    common(train);
+    common(train, cfg);
     train->add_option("-o,--out", out_dir, "Run directory")->capture_default_str();
     add_training_options(*train, cfg);
 
     auto* analyze = app.add_subcommand("analyze", "Re-analyse a saved run into RUN_DIR/NAME");
-    common(analyze);
+    common(analyze, cfg);
     analyze->add_option("run_dir", run_dir, "Run directory written by train or run")->required();
     analyze->add_option("--name", name, "Analysis folder inside the run directory")->capture_default_str();
     add_analysis_options(*analyze, cfg.analysis);
 
     auto* run = app.add_subcommand("run", "Train, then analyse into RUN_DIR/analysis");
-    common(run);
+    common(run, cfg);
     run->add_option("-o,--out", out_dir, "Run directory")->capture_default_str();
     add_training_options(*run, cfg);
     add_analysis_options(*run, cfg.analysis);
 
     auto* sweep = app.add_subcommand("sweep", "Vary one parameter over values, R repeats each, then report");
-    common(sweep);
+    common(sweep, cfg);
     sweep->add_option("--experiment", experiment_file, "Experiment file (experiments/*.json); flags override it");
     sweep->add_option("-o,--out", out_dir, "Sweep directory (an interrupted sweep resumes there)")->required();
     sweep->add_option("--param", parameter,
                       "Parameter: lr (alpha), batch_size (B), weight_decay (beta), decay_stop (t_stop), "
-                      "init_scale (s), dropout (d), label_noise (rho), per_class (M), delta_scale (gamma)");
-    sweep->add_option("--values", values, "Values of the parameter")->delimiter(',');
+                      "init_scale (s), dropout (d), label_noise (rho), per_class (M), delta_scale (gamma), "
+                      "learners (n); names: algo (ssgd, dpsgd), mixing (ring, all)");
+    sweep->add_option("--values", values, "Values of the parameter (numbers, or names for algo and mixing)")
+        ->delimiter(',');
     sweep->add_option("--repeats", spec.repeats, "Repeats per value, with seeds seed+0 .. seed+R-1")->capture_default_str();
     sweep->add_option("-j,--jobs", jobs, "Solutions trained at once, one process each")->capture_default_str();
     add_training_options(*sweep, cfg);
     add_analysis_options(*sweep, cfg.analysis);
 
-    auto* report = app.add_subcommand("report", "Aggregate a sweep: tables, figures, report.html");
+    auto* compare = app.add_subcommand(
+        "compare", "SSGD vs DPSGD at the same n, b, alpha and seeds (paper Fig. 5-6): a sweep over algo, then the "
+                   "side-by-side report with the noise eta(t)");
+    common(compare, compare_cfg);
+    compare->add_option("-o,--out", out_dir, "Compare directory (an interrupted compare resumes there)")->required();
+    compare->add_option("--repeats", compare_repeats, "Repeats per algorithm, with seeds seed+0 .. seed+R-1")
+        ->capture_default_str();
+    compare->add_option("-j,--jobs", jobs, "Solutions trained at once, one process each")->capture_default_str();
+    add_training_options(*compare, compare_cfg);
+    compare->remove_option(compare->get_option("--algo"));  // compare trains both; --algo would be ignored
+    add_analysis_options(*compare, compare_cfg.analysis);
+
+    auto* report = app.add_subcommand("report", "Aggregate a sweep or a compare: tables, figures, report.html");
     report->add_option("sweep_dir", run_dir, "Sweep directory")->required();
 
     auto* launch = app.add_subcommand(
@@ -181,7 +221,7 @@ int run(int argc, char** argv) {
     }
 
     if (*launch) {
-      launch_opts.self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
+      launch_opts.self_exe = self_executable();
       return distributed::launch(launch_opts);
     }
     // With --backend gloo only rank 0 (which holds learner 0 and writes the
@@ -204,19 +244,33 @@ int run(int argc, char** argv) {
       if (!secondary) std::printf("%sresults: %s\n", a.table.c_str(), a.dir.c_str());
     } else if (*sweep) {
       if (!parameter.empty()) spec.parameter = experiments::canonical_parameter(parameter);
-      if (!values.empty()) spec.values = values;
+      if (!values.empty()) {
+        if (spec.parameter.empty()) throw std::invalid_argument("sweep: --values needs --param NAME");
+        spec.values.clear();
+        for (const auto& v : values) spec.values.push_back(experiments::parse_value(spec.parameter, v));
+      }
       if (spec.parameter.empty()) throw std::invalid_argument("sweep: give --experiment FILE or --param NAME");
       if (spec.values.empty()) throw std::invalid_argument("sweep: no values to sweep (--values a,b,c)");
       if (spec.name.empty()) spec.name = spec.parameter;
       spec = experiments::sweep_spec_from_json(experiments::to_json(spec), "sweep");  // validates every value
-      const auto exe = std::filesystem::read_symlink("/proc/self/exe").string();
-      const auto st = experiments::run_sweep(spec, {out_dir, jobs, exe, !quiet});
+      const auto st = experiments::run_sweep(spec, {out_dir, jobs, self_executable(), !quiet});
       std::printf("%s", experiments::write_report(out_dir).c_str());
       std::printf("sweep: %d solutions, %d already finished, %d run, %d diverged, %d failed; report: %s/report\n",
                   st.total, st.already_done, st.ran, st.diverged, st.failed, out_dir.c_str());
       if (st.failed) return 1;
+    } else if (*compare) {
+      const auto cspec = experiments::compare_spec(compare_cfg, compare_repeats);
+      experiments::check_learners_fit(cspec.base);
+      const auto st = experiments::run_sweep(cspec, {out_dir, jobs, self_executable(), !quiet});
+      std::printf("%s", experiments::write_compare_report(out_dir).c_str());
+      std::printf("compare: %d solutions, %d already finished, %d run, %d diverged, %d failed; report: %s/report\n",
+                  st.total, st.already_done, st.ran, st.diverged, st.failed, out_dir.c_str());
+      if (st.failed) return 1;
     } else if (*report) {
-      std::printf("%s", experiments::write_report(run_dir).c_str());
+      if (experiments::is_compare_dir(run_dir))
+        std::printf("%s", experiments::write_compare_report(run_dir).c_str());
+      else
+        std::printf("%s", experiments::write_report(run_dir).c_str());
     }
     return 0;
   } catch (const experiments::TrainingDiverged& e) {

@@ -25,32 +25,9 @@ namespace {
 // The figures, one row per paper figure type. Scripts are generated from this
 // table alone, so adding a figure is adding a row.
 
-enum class Scale { kLinear, kLog, kAuto };  // kAuto: log when positive and spanning a decade
-
-struct Curve {
-  const char* column;           ///< y column
-  const char* title = nullptr;  ///< legend; unused for per-value figures (the value is the title)
-  const char* error = nullptr;  ///< column of the error bar half-width, if any
-};
-
-struct Figure {
-  const char* name;     ///< file stem in figures/
-  const char* paper;    ///< the paper figures it reproduces
-  const char* caption;  ///< what it shows (the page adds the paper reference)
-  const char* data;     ///< CSV file in the report dir
-  const char* x;        ///< x column
-  const char* x_over;   ///< if set, x = x / x_over
-  bool per_value;       ///< one curve per swept value (of curves[0]) rather than one per curve
-  std::vector<Curve> curves;
-  const char* xlabel;   ///< "{P}": the swept parameter, by symbol and name
-  const char* ylabel;
-  Scale xscale, yscale;
-  const char* style;    ///< gnuplot plot style
-};
-
 // Losses are in nats (natural-log cross-entropy). A weight is a plain number,
 // so a gradient component is in nats per unit weight.
-const std::vector<Figure>& figures() {
+const std::vector<Figure>& default_figures() {
   static const std::vector<Figure> kFigures = {
       {"sharpness_spectrum", "Fig. 3A, 3D, 4A, 4D",
        "Sharpness spectrum: the spread of the loss gradient over the sample pairs, sigma_g,i, "
@@ -97,12 +74,6 @@ const std::vector<Figure>& figures() {
        "α / B", "generalization gap ΔL (nats)", Scale::kLog, Scale::kLinear, "points pt 7 ps 1.2"},
   };
   return kFigures;
-}
-
-const Figure* find_figure(const std::string& name) {
-  for (const auto& f : figures())
-    if (name == f.name) return &f;
-  return nullptr;
 }
 
 // ---------------------------------------------------------------------------
@@ -460,19 +431,29 @@ figcaption { font-size: 0.95em; color: #333; }
 
 }  // namespace
 
+const std::vector<Figure>& sweep_figures() { return default_figures(); }
+
 FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot) {
+  return make_figures(report_dir, parameter, gnuplot, sweep_figures());
+}
+
+FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot,
+                       const std::vector<Figure>& figures) {
   FigureSet set;
   // Read and check every input first, so a broken report fails before any drawing.
   const Sweep sweep = read_sweep(report_dir, parameter);
   std::vector<Table> tables;
-  for (const char* name : {"summary.csv", "ranks.csv", "solutions.csv"})
-    tables.push_back(read_csv((fs::path(report_dir) / name).string()));
+  for (const auto& f : figures) {
+    const bool have = std::any_of(tables.begin(), tables.end(),
+                                  [&](const Table& t) { return fs::path(t.path).filename() == f.data; });
+    if (!have) tables.push_back(read_csv((fs::path(report_dir) / f.data).string()));
+  }
   const auto table_of = [&](const Figure& f) -> const Table& {
     for (const auto& t : tables)
       if (fs::path(t.path).filename() == f.data) return t;
     throw std::logic_error(std::string("figure ") + f.name + ": unknown data file " + f.data);
   };
-  for (const auto& f : figures()) {
+  for (const auto& f : figures) {
     const Table& t = table_of(f);
     for (const char* c : {f.x, f.x_over, f.per_value ? "value" : nullptr})
       if (c) t.column(c);
@@ -491,7 +472,7 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
   const fs::path dir = fs::path(report_dir) / "figures";
   fs::create_directories(dir);
   std::vector<std::string> skipped;
-  for (const auto& f : figures()) {
+  for (const auto& f : figures) {
     const Table& t = table_of(f);
     const bool categorical = is_categorical(f, sweep);
     const bool logy = f.yscale == Scale::kLog;
@@ -508,6 +489,7 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
     io::write_atomic((dir / (std::string(f.name) + ".gp")).string(), script(f, sweep, parameter, e, logx, logy));
     run_gnuplot(exe, dir.string(), std::string(f.name) + ".gp");
     for (const char* ext : {".png", ".svg"}) set.files.push_back("figures/" + std::string(f.name) + ext);
+    set.captions[f.name] = std::string(f.caption) + " Reproduces paper " + f.paper + ".";
   }
   if (!skipped.empty()) {
     set.warning = "no data to draw for:";
@@ -516,8 +498,10 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
   return set;
 }
 
+std::string csv_html_table(const std::string& path) { return summary_table(read_csv(path)); }
+
 void write_report_html(const std::string& report_dir, const std::string& title, const std::string& parameter,
-                       const FigureSet& figure_set) {
+                       const FigureSet& figure_set, const std::string& extra_html) {
   const Table summary = read_csv((fs::path(report_dir) / "summary.csv").string());
   const std::string symbol = parameter_symbol(parameter);
   std::ostringstream s;
@@ -531,7 +515,7 @@ void write_report_html(const std::string& report_dir, const std::string& title, 
     << "<a href=\"solutions.csv\">solutions.csv</a>.</p>\n";
   if (!figure_set.warning.empty()) s << "<p class=\"warning\">" << html_escape(figure_set.warning) << "</p>\n";
   s << "<h2>Summary</h2>\n<p>Means ± standard deviations over the finished repeats of each value.</p>\n"
-    << summary_table(summary);
+    << summary_table(summary) << extra_html;
 
   s << "<h2>Figures</h2>\n";
   if (figure_set.files.empty()) s << "<p>No figures.</p>\n";
@@ -548,11 +532,11 @@ void write_report_html(const std::string& report_dir, const std::string& title, 
       if (fs::path(file).stem() == stem) files.push_back(file);
     const auto png = std::find_if(files.begin(), files.end(),
                                   [](const std::string& f) { return fs::path(f).extension() == ".png"; });
-    const Figure* f = find_figure(stem);
+    const auto caption = figure_set.captions.find(stem);
     const std::string img = png != files.end() ? *png : files.front();
     s << "<figure id=\"" << html_escape(stem) << "\">\n<img src=\"" << html_escape(img) << "\" alt=\""
       << html_escape(stem) << "\">\n<figcaption><b>Figure " << ++number_ << ".</b> ";
-    if (f) s << html_escape(f->caption) << " Reproduces paper " << html_escape(f->paper) << ". ";
+    if (caption != figure_set.captions.end()) s << html_escape(caption->second) << " ";
     for (const auto& file : files)
       s << "<a href=\"" << html_escape(file) << "\">" << html_escape(fs::path(file).extension().string().substr(1))
         << "</a> ";

@@ -21,9 +21,6 @@ const std::vector<std::string> kReportMetrics = {"test_error", "gap",    "pair_g
                                                  "dL_flat",    "weight_norm", "n_sharp"};
 const std::vector<std::string> kRankColumns = {"lambda", "sigma_g", "sigma_w", "c", "dL_i", "S_w", "S_L"};
 
-namespace {
-
-/// The columns `wanted` of a CSV file with a header line, as numbers.
 std::vector<std::vector<double>> read_csv_columns(const std::string& path, const std::vector<std::string>& wanted) {
   std::istringstream in(io::read_text(path));
   std::string line;
@@ -55,6 +52,8 @@ std::vector<std::vector<double>> read_csv_columns(const std::string& path, const
   }
   return rows;
 }
+
+namespace {
 
 struct Solution {
   size_t value_index;
@@ -122,7 +121,7 @@ std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
   return out;
 }
 
-std::string write_report(const std::string& sweep_dir) {
+std::string write_report(const std::string& sweep_dir, const ReportAddition& addition) {
   const auto spec = load_sweep(sweep_dir);
   const auto stats = aggregate_sweep(sweep_dir);
   const fs::path rdir = fs::path(sweep_dir) / "report";
@@ -143,7 +142,7 @@ std::string write_report(const std::string& sweep_dir) {
   for (size_t v = 0; v < stats.size(); ++v) {
     const auto& st = stats[v];
     const auto cfg = solution_config(spec, v, 0);
-    const auto val = format_value(st.value);
+    const auto val = st.value.str();
     summary << val << ',' << st.repeats << ',' << st.finished << ',' << st.diverged << ',' << csv_number(cfg.train.lr)
             << ',' << cfg.train.batch_size;
     json jm;
@@ -158,7 +157,7 @@ std::string write_report(const std::string& sweep_dir) {
       for (double x : st.rank_means[i]) ranks << ',' << csv_number(x);
       ranks << '\n';
     }
-    jvalues.push_back({{"value", st.value}, {"repeats", st.repeats}, {"finished", st.finished},
+    jvalues.push_back({{"value", st.value.is_number() ? json(st.value.number()) : json(st.value.str())}, {"repeats", st.repeats}, {"finished", st.finished},
                        {"diverged", st.diverged}, {"metrics", jm}});
     for (int64_t r = 0; r < spec.repeats; ++r) {
       const fs::path dir = solution_dir(sweep_dir, spec, v, r);
@@ -177,9 +176,17 @@ std::string write_report(const std::string& sweep_dir) {
   io::write_atomic((rdir / "report.json").string(),
                    json{{"sweep", to_json(spec)}, {"values", jvalues}}.dump(1) + "\n");
 
-  const auto figures = make_figures(rdir.string(), spec.parameter);
+  auto figures = make_figures(rdir.string(), spec.parameter);
+  if (!addition.figures.empty()) {
+    const auto more = make_figures(rdir.string(), spec.parameter, "gnuplot", addition.figures);
+    figures.files.insert(figures.files.end(), more.files.begin(), more.files.end());
+    figures.captions.insert(more.captions.begin(), more.captions.end());
+    // gnuplot missing: one warning is enough; otherwise name what was left out of both sets.
+    if (figures.warning.empty()) figures.warning = more.warning;
+    else if (!more.warning.empty() && more.warning != figures.warning) figures.warning += "; " + more.warning;
+  }
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
-  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures);
+  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, addition.html);
 
   char line[512];
   std::string table = "sweep " + spec.name + ": " + spec.parameter + ", means over repeats (std)\n";
@@ -192,7 +199,7 @@ std::string write_report(const std::string& sweep_dir) {
     return std::string(b);
   };
   for (const auto& st : stats) {
-    std::snprintf(line, sizeof line, "%-10s %2d/%-2d %18s %18s %18s %18s %12.4f\n", format_value(st.value).c_str(),
+    std::snprintf(line, sizeof line, "%-10s %2d/%-2d %18s %18s %18s %18s %12.4f\n", st.value.str().c_str(),
                   st.finished, st.repeats, cell(st.mean[0], st.std[0]).c_str(), cell(st.mean[1], st.std[1]).c_str(),
                   cell(st.mean[4], st.std[4]).c_str(), cell(st.mean[5], st.std[5]).c_str(), st.mean[6]);
     table += line;

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "awd/experiments/figures.h"
+#include "awd/experiments/sweep.h"
+
 namespace awd::experiments {
 
 /// The scalars aggregated per value (summary.json keys).
@@ -12,7 +15,7 @@ extern const std::vector<std::string> kReportMetrics;
 extern const std::vector<std::string> kRankColumns;
 
 struct ValueStats {
-  double value = 0;
+  SweepValue value = 0.0;
   int repeats = 0, finished = 0, diverged = 0;
   std::vector<double> mean, std;  ///< per metric of kReportMetrics; std is the sample standard deviation
   std::vector<std::vector<double>> rank_means;  ///< [rank][column of kRankColumns]
@@ -21,9 +24,20 @@ struct ValueStats {
 /// Reads every finished solution of the sweep in `sweep_dir`.
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir);
 
+/// What a caller (awd compare) adds to a sweep's report: its own figures
+/// (drawn from its own CSV files in the report dir) and HTML placed after the summary table.
+struct ReportAddition {
+  std::vector<Figure> figures;
+  std::string html;
+};
+
 /// Writes SWEEP_DIR/report/{summary.csv, ranks.csv, solutions.csv, report.json},
 /// the figures and report.html; returns the table for stdout. A missing
 /// gnuplot skips the figures with a one-line warning on stderr.
-std::string write_report(const std::string& sweep_dir);
+std::string write_report(const std::string& sweep_dir, const ReportAddition& addition = {});
+
+/// The columns `wanted` of a CSV file with a header line, as numbers (an
+/// error naming the file and column when one is missing).
+std::vector<std::vector<double>> read_csv_columns(const std::string& path, const std::vector<std::string>& wanted);
 
 }  // namespace awd::experiments

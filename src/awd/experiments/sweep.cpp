@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -32,9 +33,15 @@ struct Parameter {
   const char* symbol;
   bool integer;
   void (*set)(RunConfig&, double);
+  /// Categorical parameters: the names they take, and their setter (set is then null).
+  std::vector<std::string> choices = {};
+  void (*set_name)(RunConfig&, const std::string&) = nullptr;
+
+  bool categorical() const { return !choices.empty(); }
 };
 
-// The knobs of SPEC §7 and gamma of SPEC §4, with their ranges checked by validate().
+// The knobs of SPEC §7, gamma of SPEC §4 and the learners of SPEC §8, with
+// their ranges checked by validate().
 const Parameter kParameters[] = {
     {"lr", "alpha", false, [](RunConfig& c, double v) { c.train.lr = v; }},
     {"batch_size", "B", true, [](RunConfig& c, double v) { c.train.batch_size = std::llround(v); }},
@@ -45,15 +52,27 @@ const Parameter kParameters[] = {
     {"label_noise", "rho", false, [](RunConfig& c, double v) { c.data.label_noise = v; }},
     {"per_class", "M", true, [](RunConfig& c, double v) { c.data.per_class = std::llround(v); }},
     {"delta_scale", "gamma", false, [](RunConfig& c, double v) { c.analysis.delta_scale = v; }},
+    {"learners", "n", true, [](RunConfig& c, double v) { c.learners.count = std::llround(v); }},
+    {"algo", "algo", false, nullptr, {"ssgd", "dpsgd"},
+     [](RunConfig& c, const std::string& v) { c.learners.algo = v; }},
+    {"mixing", "mixing", false, nullptr, {"ring", "all"},
+     [](RunConfig& c, const std::string& v) { c.learners.mixing = v; }},
 };
 
 const Parameter& find_parameter(const std::string& name) {
   std::string known;
   for (const auto& p : kParameters) {
     if (name == p.name || name == p.symbol) return p;
-    known += std::string(known.empty() ? "" : ", ") + p.name + " (" + p.symbol + ")";
+    known += std::string(known.empty() ? "" : ", ") + p.name;
+    if (std::string(p.symbol) != p.name) known += std::string(" (") + p.symbol + ")";
   }
   throw std::invalid_argument("unknown sweep parameter '" + name + "' (known: " + known + ")");
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
 }
 
 bool finished(const std::string& run_dir) {
@@ -112,14 +131,50 @@ std::string parameter_symbol(const std::string& parameter) {
   return parameter;
 }
 
+bool is_categorical(const std::string& parameter) { return find_parameter(parameter).categorical(); }
+
 void set_parameter(RunConfig& cfg, const std::string& parameter, double value) {
   const auto& p = find_parameter(parameter);
+  if (p.categorical())
+    throw std::invalid_argument(std::string(p.name) + " takes one of " + join(p.choices) + ", not the number " +
+                                format_value(value));
   if (!std::isfinite(value)) throw std::invalid_argument(std::string(p.name) + ": value is not a finite number");
   if (p.integer && value != std::floor(value))
     throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes whole numbers, not " + format_value(value));
-  p.set(cfg, value);
-  validate(cfg);
+  RunConfig next = cfg;  // a refused value leaves cfg as it was
+  p.set(next, value);
+  validate(next);
+  cfg = std::move(next);
 }
+
+void set_parameter(RunConfig& cfg, const std::string& parameter, const SweepValue& value) {
+  if (value.is_number()) return set_parameter(cfg, parameter, value.number());
+  const auto& p = find_parameter(parameter);
+  const auto name = value.str();
+  if (!p.categorical())
+    throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes numbers, not '" + name + "'");
+  if (std::find(p.choices.begin(), p.choices.end(), name) == p.choices.end())
+    throw std::invalid_argument(std::string(p.name) + " takes one of " + join(p.choices) + ", not '" + name + "'");
+  RunConfig next = cfg;
+  p.set_name(next, name);
+  validate(next);
+  cfg = std::move(next);
+}
+
+SweepValue parse_value(const std::string& parameter, const std::string& text) {
+  const auto& p = find_parameter(parameter);
+  if (p.categorical()) return SweepValue(text);
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  const double v = std::strtod(begin, &end);
+  if (text.empty() || end == begin || *end != '\0')
+    throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes numbers, not '" + text + "'");
+  return SweepValue(v);
+}
+
+std::string SweepValue::str() const { return numeric_ ? format_value(number_) : text_; }
+
+std::string format_value(const SweepValue& v) { return v.str(); }
 
 std::string format_value(double v) {
   // Whole numbers without a decimal point (B=25, not 25.0); others in the shortest exact form.
@@ -128,7 +183,10 @@ std::string format_value(double v) {
 }
 
 json to_json(const SweepSpec& spec) {
-  return {{"name", spec.name}, {"parameter", spec.parameter}, {"values", spec.values},
+  // Numbers stay JSON numbers, so sweep.json of a numeric sweep is what it always was.
+  json values = json::array();
+  for (const auto& v : spec.values) values.push_back(v.is_number() ? json(v.number()) : json(v.str()));
+  return {{"name", spec.name}, {"parameter", spec.parameter}, {"values", values},
           {"repeats", spec.repeats}, {"config", io::to_json(spec.base)}};
 }
 
@@ -143,15 +201,30 @@ SweepSpec sweep_spec_from_json(const json& j, const std::string& source) {
     if (!j.contains("parameter")) throw std::invalid_argument("no \"parameter\"");
     spec.parameter = canonical_parameter(j.at("parameter").get<std::string>());
     const auto& values = j.value("values", json::array());
-    if (!values.is_array() || values.empty()) throw std::invalid_argument("\"values\" must be a non-empty list of numbers");
+    const auto& param = find_parameter(spec.parameter);
+    if (!values.is_array() || values.empty())
+      throw std::invalid_argument(param.categorical() ? "\"values\" must be a non-empty list of names (" +
+                                                            join(param.choices) + ")"
+                                                      : "\"values\" must be a non-empty list of numbers");
     for (const auto& v : values) {
-      if (!v.is_number()) throw std::invalid_argument("\"values\" holds a non-number: " + v.dump());
-      spec.values.push_back(v.get<double>());
+      if (param.categorical()) {
+        if (!v.is_string())
+          throw std::invalid_argument("\"values\" of " + spec.parameter + " must be names (" + join(param.choices) +
+                                      "), not " + v.dump());
+        spec.values.emplace_back(v.get<std::string>());
+      } else {
+        if (!v.is_number()) throw std::invalid_argument("\"values\" holds a non-number: " + v.dump());
+        spec.values.emplace_back(v.get<double>());
+      }
     }
+    for (size_t a = 0; a < spec.values.size(); ++a)
+      for (size_t b = a + 1; b < spec.values.size(); ++b)
+        if (spec.values[a].str() == spec.values[b].str())
+          throw std::invalid_argument("\"values\" lists " + spec.values[a].str() + " twice");
     spec.repeats = j.value("repeats", int64_t{10});
     if (spec.repeats < 1) throw std::invalid_argument("\"repeats\" must be at least 1");
     if (j.contains("config")) io::update_from_json(spec.base, j.at("config"), "config");
-    for (double v : spec.values) {
+    for (const auto& v : spec.values) {
       RunConfig probe = spec.base;
       set_parameter(probe, spec.parameter, v);
     }
@@ -187,7 +260,7 @@ RunConfig solution_config(const SweepSpec& spec, size_t value_index, int64_t rep
 }
 
 std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, size_t value_index, int64_t repeat) {
-  return (fs::path(sweep_dir) / "runs" / (spec.parameter + "=" + format_value(spec.values.at(value_index))) /
+  return (fs::path(sweep_dir) / "runs" / (spec.parameter + "=" + spec.values.at(value_index).str()) /
           ("rep" + std::to_string(repeat)))
       .string();
 }
@@ -255,7 +328,7 @@ SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
       const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double eta = el / double(done) * double(todo.size() - done);
       std::fprintf(stderr, "[%zu/%zu] %s=%s rep%lld %s  elapsed %.1fs  eta %.1fs\n", done, todo.size(),
-                   spec.parameter.c_str(), format_value(spec.values[job.value_index]).c_str(),
+                   spec.parameter.c_str(), spec.values[job.value_index].str().c_str(),
                    static_cast<long long>(job.repeat), what, el, eta);
     }
   }

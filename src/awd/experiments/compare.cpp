@@ -1,0 +1,468 @@
+#include "awd/experiments/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "awd/data/dataset.h"
+#include "awd/data/subset.h"
+#include "awd/experiments/figures.h"
+#include "awd/experiments/report.h"
+#include "awd/io/files.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace awd::experiments {
+
+const std::vector<std::string> kCompareMetrics = {
+    "test_error", "gap",       "pair_gap",  "sum_dL",    "dL_sharp",   "dL_flat", "n_sharp",
+    "weight_norm", "S_w_N",    "sigma_g_1", "sigma_w_1", "lambda_max", "epochs"};
+
+const std::vector<std::string> kNoiseMetrics = {
+    "records",           "eta_sq_mean",           "eta_sq_late",          "eta_layer_sq_late",
+    "eta_top_sq_1_late", "lambda_1_late",         "train_loss_late",      "slope_top1_vs_lambda1",
+    "corr_top1_vs_lambda1", "slope_eta_vs_lambda1", "corr_eta_vs_lambda1", "slope_eta_vs_loss",
+    "corr_eta_vs_loss"};
+
+namespace {
+
+/// The noise.csv columns the report reads (the first direction of the top K).
+const std::vector<std::string> kNoiseColumns = {"step",   "epoch",        "train_loss",  "eta_sq",
+                                                "eta_layer_sq", "lambda_1", "eta_top_sq_1"};
+enum NoiseColumn { kStep, kEpoch, kLoss, kEta, kEtaLayer, kLambda1, kTop1 };
+
+struct MeanStd {
+  double mean = NAN, std = NAN;
+  int count = 0;
+};
+
+/// Mean and sample standard deviation of the finite entries (std 0 for one entry).
+MeanStd mean_std(const std::vector<double>& xs) {
+  MeanStd r;
+  double sum = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) {
+      sum += x;
+      ++r.count;
+    }
+  if (r.count == 0) return r;
+  r.mean = sum / r.count;
+  double sq = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) sq += (x - r.mean) * (x - r.mean);
+  r.std = r.count > 1 ? std::sqrt(sq / (r.count - 1)) : 0.0;
+  return r;
+}
+
+/// Least-squares slope and Pearson correlation of log y against log x over the
+/// points with x, y > 0.
+std::pair<double, double> loglog_fit(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> lx, ly;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i] > 0 && y[i] > 0 && std::isfinite(x[i]) && std::isfinite(y[i])) {
+      lx.push_back(std::log(x[i]));
+      ly.push_back(std::log(y[i]));
+    }
+  if (lx.size() < 2) return {NAN, NAN};
+  const double n = double(lx.size());
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < lx.size(); ++i) {
+    mx += lx[i] / n;
+    my += ly[i] / n;
+  }
+  double sxx = 0, syy = 0, sxy = 0;
+  for (size_t i = 0; i < lx.size(); ++i) {
+    sxx += (lx[i] - mx) * (lx[i] - mx);
+    syy += (ly[i] - my) * (ly[i] - my);
+    sxy += (lx[i] - mx) * (ly[i] - my);
+  }
+  if (!(sxx > 0)) return {NAN, NAN};
+  return {sxy / sxx, syy > 0 ? sxy / std::sqrt(sxx * syy) : NAN};
+}
+
+std::string csv_number(double v) { return std::isfinite(v) ? json(v).dump() : "nan"; }
+
+/// kCompareMetrics of one finished solution.
+std::vector<double> solution_metrics(const fs::path& dir) {
+  const auto path = (dir / "analysis" / "summary.json").string();
+  const auto j = json::parse(io::read_text(path));
+  std::vector<double> m;
+  for (const char* key : {"test_error", "gap", "pair_gap", "sum_dL", "dL_sharp", "dL_flat", "n_sharp", "weight_norm"}) {
+    if (!j.contains(key) || !j.at(key).is_number()) throw std::runtime_error(path + ": no number '" + key + "'");
+    m.push_back(j.at(key).get<double>());
+  }
+  const auto ranks = read_csv_columns((dir / "analysis" / "directions.csv").string(),
+                                      {"S_w", "sigma_g", "sigma_w", "lambda"});
+  if (ranks.empty()) throw std::runtime_error((dir / "analysis" / "directions.csv").string() + ": no directions");
+  double lambda_max = -HUGE_VAL;
+  for (const auto& r : ranks) lambda_max = std::max(lambda_max, r[3]);
+  m.push_back(ranks.back()[0]);
+  m.push_back(ranks.front()[1]);
+  m.push_back(ranks.front()[2]);
+  m.push_back(lambda_max);
+  const auto t = j.value("training", json::object());
+  m.push_back(t.contains("epochs") && t.at("epochs").is_number() ? t.at("epochs").get<double>() : NAN);
+  return m;
+}
+
+struct Solution {
+  size_t value;
+  int64_t repeat;
+  std::vector<double> metrics;
+  std::vector<double> noise;                ///< kNoiseMetrics, NaN without noise.csv
+  std::vector<std::vector<double>> records;  ///< kNoiseColumns rows of noise.csv
+};
+
+std::vector<Solution> read_solutions(const std::string& dir, const SweepSpec& spec) {
+  std::vector<Solution> out;
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const fs::path run = solution_dir(dir, spec, v, r);
+      if (!fs::exists(run / "analysis" / "summary.json")) continue;
+      Solution s{v, r, solution_metrics(run), std::vector<double>(kNoiseMetrics.size(), NAN), {}};
+      const auto noise = (run / "noise.csv").string();
+      if (fs::exists(noise)) {
+        s.noise = noise_metrics(noise);
+        s.records = read_csv_columns(noise, kNoiseColumns);
+      }
+      out.push_back(std::move(s));
+    }
+  return out;
+}
+
+/// Per value: mean and std of each entry of `field(solution)`; with two values also the paired difference.
+void summarise(const SweepSpec& spec, const std::vector<Solution>& sols,
+               const std::function<const std::vector<double>&(const Solution&)>& field, size_t metrics,
+               std::vector<std::vector<double>>& mean, std::vector<std::vector<double>>& sd,
+               std::vector<double>& diff_mean, std::vector<double>& diff_std, std::vector<int>& pairs) {
+  const size_t V = spec.values.size();
+  mean.assign(V, std::vector<double>(metrics, NAN));
+  sd.assign(V, std::vector<double>(metrics, NAN));
+  for (size_t v = 0; v < V; ++v)
+    for (size_t m = 0; m < metrics; ++m) {
+      std::vector<double> xs;
+      for (const auto& s : sols)
+        if (s.value == v) xs.push_back(field(s)[m]);
+      const auto ms = mean_std(xs);
+      mean[v][m] = ms.mean;
+      sd[v][m] = ms.std;
+    }
+  diff_mean.clear();
+  diff_std.clear();
+  pairs.clear();
+  if (V != 2) return;
+  for (size_t m = 0; m < metrics; ++m) {
+    std::vector<double> d;
+    for (const auto& a : sols) {
+      if (a.value != 0) continue;
+      for (const auto& b : sols)
+        if (b.value == 1 && b.repeat == a.repeat) d.push_back(field(b)[m] - field(a)[m]);
+    }
+    const auto ms = mean_std(d);
+    diff_mean.push_back(ms.mean);
+    diff_std.push_back(ms.std);
+    pairs.push_back(ms.count);
+  }
+}
+
+// Fig. 5 and Fig. 6, drawn from the files write_compare_report writes. The
+// algorithm is the "value" column of every file, so each figure has one curve per algorithm.
+const std::vector<Figure>& compare_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"compare_sharpness", "Fig. 5A",
+       "Sharpness spectrum of SSGD and DPSGD solutions: sigma_g,i against rank i, sharpest first "
+       "(means over repeats, same seeds).",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_g"}},
+       "rank i (1 = sharpest)", "σ_{g,i} (nats per unit weight)", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"compare_size", "Fig. 5B",
+       "Size spectrum of SSGD and DPSGD solutions: sigma_w,i against rank i (means over repeats).",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_w"}},
+       "rank i (1 = sharpest)", "σ_{w,i}", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"noise_vs_sharpness", "Fig. 6",
+       "Noise along the sharpest Hessian direction, (v_1 . eta)^2, against its eigenvalue lambda_1, one point "
+       "per noise record of every solution; the noise grows with the sharpness, and more so for DPSGD.",
+       "noise_points.csv", "lambda_1", nullptr, true, {{"eta_top_sq_1"}},
+       "top Hessian eigenvalue λ_1 of the layer", "(v_1 · η)^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_total_vs_sharpness", "Fig. 6",
+       "Total noise strength |eta|^2 (all parameters) against the top eigenvalue lambda_1, one point per record.",
+       "noise_points.csv", "lambda_1", nullptr, true, {{"eta_sq"}},
+       "top Hessian eigenvalue λ_1 of the layer", "|η|^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_vs_loss", "Fig. 6",
+       "Total noise strength |eta|^2 against the training loss, one point per record.",
+       "noise_points.csv", "train_loss", nullptr, true, {{"eta_sq"}},
+       "training loss (nats)", "|η|^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_over_time", "Fig. 6",
+       "Total noise strength |eta|^2 during training (mean over repeats at each step).",
+       "noise_series.csv", "step", nullptr, true, {{"eta_sq"}},
+       "step t", "|η(t)|^2", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"sharpness_over_time", "Fig. 6",
+       "Top Hessian eigenvalue lambda_1 of the analysed layer during training (mean over repeats at each step).",
+       "noise_series.csv", "step", nullptr, true, {{"lambda_1"}},
+       "step t", "λ_1(t)", Scale::kLinear, Scale::kLog, "lines lw 2"},
+  };
+  return kFigures;
+}
+
+std::string label(const std::string& metric) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"test_error", "test error"},     {"gap", "dL"},
+      {"pair_gap", "dL_p"},             {"sum_dL", "sum_i dL_i"},
+      {"dL_sharp", "dL_s"},             {"dL_flat", "dL_f"},
+      {"n_sharp", "n_s"},               {"weight_norm", "||W||"},
+      {"S_w_N", "S_w(N)"},              {"sigma_g_1", "sigma_g,1"},
+      {"sigma_w_1", "sigma_w,1"},       {"lambda_max", "lambda_max"},
+      {"epochs", "epochs"},             {"eta_sq_late", "|eta|^2 (late)"},
+      {"eta_top_sq_1_late", "(v1.eta)^2 (late)"}, {"lambda_1_late", "lambda_1 (late)"},
+      {"slope_top1_vs_lambda1", "slope (v1.eta)^2~lambda_1"}};
+  const auto it = kLabels.find(metric);
+  return it == kLabels.end() ? metric : it->second;
+}
+
+/// `s` right-aligned in `width` characters (UTF-8 aware: "±" is one character, two bytes).
+std::string pad(const std::string& s, size_t width) {
+  size_t chars = 0;
+  for (unsigned char ch : s) chars += (ch & 0xC0) != 0x80;
+  return std::string(width > chars ? width - chars : 0, ' ') + s;
+}
+
+std::string cell(double mean, double sd) {
+  if (!std::isfinite(mean)) return "-";
+  char b[64];
+  std::snprintf(b, sizeof b, "%.4g ± %.2g", mean, sd);
+  return b;
+}
+
+}  // namespace
+
+void apply_compare_defaults(RunConfig& cfg) {
+  cfg.learners.count = 16;
+  cfg.train.batch_size = 100;
+  cfg.learners.noise_every = 10;
+}
+
+SweepSpec compare_spec(const RunConfig& base, int64_t repeats) {
+  SweepSpec spec;
+  spec.name = kCompareName;
+  spec.parameter = "algo";
+  spec.values = {"ssgd", "dpsgd"};
+  spec.repeats = repeats;
+  spec.base = base;
+  spec.base.learners.algo = "ssgd";  // swept; one canonical value so that sweep.json does not depend on --algo
+  return sweep_spec_from_json(to_json(spec), "compare");  // validates every value
+}
+
+void check_learners_fit(const RunConfig& cfg, int64_t train_samples) {
+  const int64_t n = cfg.learners.count, b = cfg.train.batch_size;
+  if (n > train_samples)
+    throw std::invalid_argument("learners (n = " + std::to_string(n) + ") exceed the " +
+                                std::to_string(train_samples) +
+                                " training samples: every learner needs at least one (lower --learners or raise -M)");
+  if (n * b > train_samples)
+    throw std::invalid_argument("learners x batch_size = " + std::to_string(n) + " x " + std::to_string(b) + " = " +
+                                std::to_string(n * b) + " exceeds the " + std::to_string(train_samples) +
+                                " training samples (lower --learners or -B, or raise -M)");
+}
+
+void check_learners_fit(const RunConfig& cfg) {
+  validate(cfg);
+  const auto folder = data::load_folder(cfg.data.path);
+  check_learners_fit(cfg, static_cast<int64_t>(data::draw_subset(folder, cfg.data).train_indices.size()));
+}
+
+std::vector<double> noise_metrics(const std::string& noise_csv) {
+  const auto rows = read_csv_columns(noise_csv, kNoiseColumns);
+  std::vector<double> col[7];
+  for (const auto& r : rows)
+    for (size_t c = 0; c < kNoiseColumns.size(); ++c) col[c].push_back(r[c]);
+  const size_t late = rows.size() / 2;
+  auto late_mean = [&](int c) {
+    return mean_std(std::vector<double>(col[c].begin() + static_cast<long>(late), col[c].end())).mean;
+  };
+  const auto top = loglog_fit(col[kLambda1], col[kTop1]);
+  const auto eta = loglog_fit(col[kLambda1], col[kEta]);
+  const auto loss = loglog_fit(col[kLoss], col[kEta]);
+  return {double(rows.size()),  mean_std(col[kEta]).mean, late_mean(kEta),   late_mean(kEtaLayer),
+          late_mean(kTop1),     late_mean(kLambda1),      late_mean(kLoss),  top.first,
+          top.second,           eta.first,                eta.second,        loss.first,
+          loss.second};
+}
+
+CompareStats aggregate_compare(const std::string& dir) {
+  const auto spec = load_sweep(dir);
+  const auto sols = read_solutions(dir, spec);
+  CompareStats st;
+  st.repeats = spec.repeats;
+  for (size_t v = 0; v < spec.values.size(); ++v) {
+    st.values.push_back(spec.values[v].str());
+    int fin = 0, noise = 0;
+    for (const auto& s : sols)
+      if (s.value == v) {
+        ++fin;
+        noise += s.records.empty() ? 0 : 1;
+      }
+    st.finished.push_back(fin);
+    st.with_noise.push_back(noise);
+  }
+  summarise(spec, sols, [](const Solution& s) -> const std::vector<double>& { return s.metrics; },
+            kCompareMetrics.size(), st.mean, st.std, st.diff_mean, st.diff_std, st.diff_pairs);
+  summarise(spec, sols, [](const Solution& s) -> const std::vector<double>& { return s.noise; },
+            kNoiseMetrics.size(), st.noise_mean, st.noise_std, st.noise_diff_mean, st.noise_diff_std,
+            st.noise_diff_pairs);
+  return st;
+}
+
+bool is_compare_dir(const std::string& dir) {
+  try {
+    const auto spec = load_sweep(dir);
+    return spec.name == kCompareName && spec.parameter == "algo";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string write_compare_report(const std::string& dir) {
+  const auto spec = load_sweep(dir);
+  const auto sols = read_solutions(dir, spec);
+  const auto st = aggregate_compare(dir);
+  const fs::path rdir = fs::path(dir) / "report";
+  fs::create_directories(rdir);
+  const size_t V = st.values.size();
+  const bool paired = V == 2;
+
+  // compare.csv: one row per metric, the algorithms side by side.
+  std::ostringstream cmp;
+  cmp << "metric";
+  for (const auto& v : st.values) cmp << ',' << v << "_mean," << v << "_std";
+  if (paired) cmp << ',' << st.values[1] << "-" << st.values[0] << "_mean," << st.values[1] << "-" << st.values[0]
+                  << "_std,pairs";
+  cmp << '\n';
+  auto rows = [&](std::ostringstream& out, const std::vector<std::string>& metrics,
+                  const std::vector<std::vector<double>>& mean, const std::vector<std::vector<double>>& sd,
+                  const std::vector<double>& dm, const std::vector<double>& ds, const std::vector<int>& pairs) {
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      out << metrics[m];
+      for (size_t v = 0; v < V; ++v) out << ',' << csv_number(mean[v][m]) << ',' << csv_number(sd[v][m]);
+      if (paired) out << ',' << csv_number(dm[m]) << ',' << csv_number(ds[m]) << ',' << pairs[m];
+      out << '\n';
+    }
+  };
+  rows(cmp, kCompareMetrics, st.mean, st.std, st.diff_mean, st.diff_std, st.diff_pairs);
+  io::write_atomic((rdir / "compare.csv").string(), cmp.str());
+
+  // noise_summary.csv: one row per algorithm, like summary.csv.
+  std::ostringstream ns;
+  ns << "value,finished,with_noise";
+  for (const auto& m : kNoiseMetrics) ns << ',' << m << "_mean," << m << "_std";
+  ns << '\n';
+  for (size_t v = 0; v < V; ++v) {
+    ns << st.values[v] << ',' << st.finished[v] << ',' << st.with_noise[v];
+    for (size_t m = 0; m < kNoiseMetrics.size(); ++m)
+      ns << ',' << csv_number(st.noise_mean[v][m]) << ',' << csv_number(st.noise_std[v][m]);
+    ns << '\n';
+  }
+  io::write_atomic((rdir / "noise_summary.csv").string(), ns.str());
+
+  // noise_points.csv: every record; noise_series.csv: per algorithm and step, the mean over repeats.
+  std::ostringstream pts, ser;
+  pts << "value,repeat";
+  ser << "value,runs";
+  for (const auto& c : kNoiseColumns) {
+    pts << ',' << c;
+    ser << ',' << c;
+  }
+  pts << '\n';
+  ser << '\n';
+  for (size_t v = 0; v < V; ++v) {
+    std::map<double, std::pair<int, std::vector<double>>> by_step;
+    for (const auto& s : sols) {
+      if (s.value != v) continue;
+      for (const auto& r : s.records) {
+        pts << st.values[v] << ',' << s.repeat;
+        for (double x : r) pts << ',' << csv_number(x);
+        pts << '\n';
+        auto& acc = by_step[r[kStep]];
+        if (acc.second.empty()) acc.second.assign(r.size(), 0.0);
+        ++acc.first;
+        for (size_t c = 0; c < r.size(); ++c) acc.second[c] += r[c];
+      }
+    }
+    for (const auto& [step, acc] : by_step) {
+      ser << st.values[v] << ',' << acc.first;
+      for (double x : acc.second) ser << ',' << csv_number(x / acc.first);
+      ser << '\n';
+    }
+  }
+  io::write_atomic((rdir / "noise_points.csv").string(), pts.str());
+  io::write_atomic((rdir / "noise_series.csv").string(), ser.str());
+
+  const auto cfg = spec.base;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "n = %lld learners x b = %lld (B = %lld), alpha = %g, mixing %s, %lld repeat%s with paired seeds",
+                static_cast<long long>(cfg.learners.count), static_cast<long long>(cfg.train.batch_size),
+                static_cast<long long>(cfg.learners.count * cfg.train.batch_size), cfg.train.lr,
+                cfg.learners.mixing.c_str(), static_cast<long long>(spec.repeats), spec.repeats == 1 ? "" : "s");
+  const std::string setting = line;
+
+  ReportAddition add;
+  add.figures = compare_figures();
+  add.html = "<h2>" + std::string(paired ? st.values[0] + " vs " + st.values[1] : "Comparison") + "</h2>\n<p>" +
+             setting +
+             ". Means ± sample standard deviations over the repeats; the last column is the paired difference "
+             "(same seeds). Data: <a href=\"compare.csv\">compare.csv</a>.</p>\n" +
+             csv_html_table((rdir / "compare.csv").string()) +
+             "<h2>Noise (paper Fig. 6)</h2>\n<p>eta(t) = mean learner minibatch gradient - full training gradient at "
+             "the mean weights, from each solution's noise.csv; <i>late</i> = mean over the last half of the records, "
+             "slope/corr = log-log fit over the records. Data: <a href=\"noise_summary.csv\">noise_summary.csv</a>, "
+             "<a href=\"noise_points.csv\">noise_points.csv</a>, <a href=\"noise_series.csv\">noise_series.csv</a>."
+             "</p>\n" +
+             csv_html_table((rdir / "noise_summary.csv").string());
+  std::string table = write_report(dir, add);
+
+  // The side-by-side table for stdout.
+  table += "\ncompare: " + setting + "\n";
+  std::snprintf(line, sizeof line, "%-26s", "");
+  std::string head = line;
+  for (size_t v = 0; v < V; ++v) {
+    std::snprintf(line, sizeof line, " %22s", (st.values[v] + " (" + std::to_string(st.finished[v]) + "/" +
+                                               std::to_string(st.repeats) + ")").c_str());
+    head += line;
+  }
+  if (paired) {
+    std::snprintf(line, sizeof line, " %24s", (st.values[1] + " - " + st.values[0] + " (paired)").c_str());
+    head += line;
+  }
+  table += head + "\n";
+  auto print = [&](const std::vector<std::string>& metrics, const std::vector<std::string>& shown,
+                   const std::vector<std::vector<double>>& mean, const std::vector<std::vector<double>>& sd,
+                   const std::vector<double>& dm, const std::vector<double>& ds) {
+    for (const auto& name : shown) {
+      const size_t m = static_cast<size_t>(std::find(metrics.begin(), metrics.end(), name) - metrics.begin());
+      std::snprintf(line, sizeof line, "%-26s", label(name).c_str());
+      std::string row = line;
+      for (size_t v = 0; v < V; ++v) {
+        row += " " + pad(cell(mean[v][m], sd[v][m]), 22);
+      }
+      if (paired) {
+        row += " " + pad(cell(dm[m], ds[m]), 24);
+      }
+      table += row + "\n";
+    }
+  };
+  print(kCompareMetrics,
+        {"test_error", "gap", "dL_sharp", "dL_flat", "n_sharp", "S_w_N", "sigma_g_1", "weight_norm", "epochs"},
+        st.mean, st.std, st.diff_mean, st.diff_std);
+  print(kNoiseMetrics, {"eta_sq_late", "eta_top_sq_1_late", "lambda_1_late", "slope_top1_vs_lambda1"}, st.noise_mean,
+        st.noise_std, st.noise_diff_mean, st.noise_diff_std);
+  table += "compare report: " + (rdir / "report.html").string() + " (compare.csv, noise_summary.csv)\n";
+  return table;
+}
+
+}  // namespace awd::experiments
