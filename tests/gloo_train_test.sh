@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `awd train --backend gloo` under `awd launch` against the in-process learners:
-# the same weights (to float rounding) for SSGD and DPSGD with 2 and 4
+# the same weights (to float rounding, dropout on) for SSGD and DPSGD with 2 and 4
 # processes, only rank 0 writes a run directory and prints, and a rank killed
 # mid-training is named by the launcher and by the survivors, which stop.
 #   gloo_train_test.sh AWD SHARED_DATA same|killed   (two ctest entries, each short)
@@ -15,7 +15,8 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-SMALL=(--data "$MNIST" -M 20 --n-test 100 --max-epoch 3 -B 10)
+# Dropout on: each learner draws its masks from its own stream, in or out of one process.
+SMALL=(--data "$MNIST" -M 20 --n-test 100 --max-epoch 3 -B 10 -d 0.1)
 [ "$MODE" = same ] && for n in 2 4; do
   for algo in ssgd dpsgd; do
     name=$algo-$n

@@ -40,7 +40,7 @@ std::vector<torch::Tensor> objective_gradient(models::Classifier& model, const t
 /// out around every learner's forward pass when a process holds several.
 class DropoutStreams {
  public:
-  DropoutStreams(uint64_t seed, int64_t first, int64_t local, bool active) : active_(active && local > 1) {
+  DropoutStreams(uint64_t seed, int64_t first, int64_t local) : swap_(local > 1) {
     for (int64_t i = 0; i < local; ++i) {
       // Learner 0 uses seed + 1, as plain SGD does.
       const uint64_t s = seed + 1 + 7919 * static_cast<uint64_t>(first + i);
@@ -50,7 +50,7 @@ class DropoutStreams {
   }
   template <typename F>
   auto with(int64_t i, F&& f) {
-    if (!active_) return f();
+    if (!swap_) return f();
     auto def = at::detail::getDefaultCPUGenerator();
     def.set_state(streams_[i].get_state());
     auto r = f();
@@ -59,7 +59,7 @@ class DropoutStreams {
   }
 
  private:
-  bool active_;
+  bool swap_;
   std::vector<at::Generator> streams_;
 };
 
@@ -114,9 +114,14 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
   if (!ssgd)
     for (int64_t i = 0; i < local; ++i) own.push_back(model.copy());
   auto learner_model = [&](int64_t i) -> models::Classifier& { return ssgd ? model : *own[i]; };
+  auto own_weights = [&] {
+    LearnerTensors weights;
+    for (const auto& m : own) weights.push_back(detached(m->parameters()));
+    return weights;
+  };
   for (int64_t i = 0; i < local; ++i) learner_model(i).train();
 
-  DropoutStreams dropout(cfg.seed, first, local, /*active=*/true);
+  DropoutStreams dropout(cfg.seed, first, local);
   auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
 
   const bool record_noise = learners.noise_every > 0;
@@ -170,8 +175,7 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
         torch::NoGradGuard no_grad;
         for (size_t k = 0; k < params.size(); ++k) params[k].add_(mean_grad[k], -cfg.lr);
       } else {
-        LearnerTensors weights;
-        for (int64_t i = 0; i < local; ++i) weights.push_back(detached(own[i]->parameters()));
+        const auto weights = own_weights();
         if (noise_now) wbar = exchange.mean(weights);
         // SPEC §8: w_a(t+1) = wtilde_a(t) - alpha grad L_mu_a(w_a(t)).
         const auto mixed = exchange.mix(weights, learners.mixing);
@@ -214,11 +218,7 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
       }
     }
 
-    if (!ssgd) {
-      LearnerTensors weights;
-      for (int64_t i = 0; i < local; ++i) weights.push_back(detached(own[i]->parameters()));
-      assign(model.parameters(), exchange.mean(weights));
-    }
+    if (!ssgd) assign(model.parameters(), exchange.mean(own_weights()));
     const auto eval = evaluate(model, clean_inputs, clean_labels);
     if (close_epoch(result, epoch, eval, std::chrono::duration<double>(clock::now() - start).count(), cfg, on_epoch))
       break;
