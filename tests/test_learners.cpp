@@ -105,26 +105,27 @@ TEST(Learners, RingMixingAveragesNeighboursAndPreservesTheMean) {
 }
 
 TEST(Learners, DpsgdFollowsEquation14StepByStep) {
-  // n = 4 on a ring, N = n b: one step per epoch, so two epochs are two steps
-  // that the test replays with the update written out: learner a's gradient at
-  // its own weights, its new weights from (w_{a-1} + w_a + w_{a+1}) / 3.
+  // n = 4 on a ring, N = 20 < n b = 24: one step per epoch, in which learner
+  // 3 has 2 samples, so two epochs are two steps that the test replays with
+  // the update written out: learner a's gradient at its own weights over its
+  // own samples (not reweighted), its new weights from (w_{a-1} + w_a + w_{a+1}) / 3.
   auto cfg = tiny(2);
   cfg.data.per_class = 2;  // 20 samples
   cfg.learners.count = 4;
   cfg.learners.algo = "dpsgd";
-  cfg.train.batch_size = 5;
+  cfg.train.batch_size = 6;
   const auto s = samples_of(cfg);
   auto trained = initial_model(cfg);
   train_n(*trained, s, cfg);
 
-  const int64_t n = 4, b = 5;
+  const int64_t n = 4, b = 6, n_samples = 20;
   auto init = initial_model(cfg);
   std::vector<std::vector<torch::Tensor>> w(n);
   for (auto& wa : w)
     for (const auto& p : init->parameters()) wa.push_back(p.detach().clone());
   auto gen = at::make_generator<at::CPUGeneratorImpl>(cfg.train.seed + 2);
   for (int step = 0; step < 2; ++step) {
-    const auto order = torch::randperm(n * b, gen, torch::kInt64);
+    const auto order = torch::randperm(n_samples, gen, torch::kInt64);
     std::vector<std::vector<torch::Tensor>> grads(n);
     for (int64_t a = 0; a < n; ++a) {
       auto m = init->copy();
@@ -133,7 +134,7 @@ TEST(Learners, DpsgdFollowsEquation14StepByStep) {
         torch::NoGradGuard g;
         for (size_t k = 0; k < params.size(); ++k) params[k].copy_(w[a][k]);
       }
-      const auto idx = order.slice(0, a * b, (a + 1) * b);
+      const auto idx = order.slice(0, a * b, std::min(n_samples, (a + 1) * b));
       torch::nn::functional::cross_entropy(m->forward(s.train_inputs.index_select(0, idx)),
                                            s.train_labels.index_select(0, idx))
           .backward();

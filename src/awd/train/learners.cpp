@@ -145,10 +145,12 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
     for (int64_t begin = 0; begin < n_samples; begin += step_size) {
       ++step;
       const int64_t end = std::min(n_samples, begin + step_size);
-      // grads[i]: learner first+i's gradient, weighted by its share of the
-      // step's samples (n c_a / C), so that their mean is the gradient over
-      // all C samples; c_a = b except in an epoch's last step.
+      // grads[i]: learner first+i's gradient over its c_a samples (zero when
+      // an epoch's last step leaves it none); share[i] = n c_a / C weighs it
+      // so that the mean of the weighted gradients is the gradient over all C
+      // samples of the step (c_a = b and share 1 except in that last step).
       LearnerTensors grads(local);
+      std::vector<double> share(local, 0.0);
       for (int64_t i = 0; i < local; ++i) {
         const int64_t lo = std::min(end, begin + (first + i) * b), hi = std::min(end, lo + b);
         auto& m = learner_model(i);
@@ -160,14 +162,21 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
         grads[i] = dropout.with(i, [&] {
           return objective_gradient(m, inputs.index_select(0, idx), labels.index_select(0, idx), cfg, decay);
         });
-        const double share = double(n) * double(hi - lo) / double(end - begin);
-        if (share != 1.0)
-          for (auto& g : grads[i]) g.mul_(share);
+        share[i] = double(n) * double(hi - lo) / double(end - begin);
       }
+      auto weighted = [&] {
+        LearnerTensors w = grads;
+        for (int64_t i = 0; i < local; ++i)
+          if (share[i] != 1.0)
+            for (auto& g : w[i]) g = g * share[i];
+        return w;
+      };
 
       const bool noise_now = record_noise && step % learners.noise_every == 0;
+      // SSGD steps along the mean of the weighted gradients; DPSGD learners
+      // along their own, unweighted (SPEC §8).
       std::vector<torch::Tensor> mean_grad, wbar;
-      if (ssgd || noise_now) mean_grad = exchange.mean(grads);
+      if (ssgd || noise_now) mean_grad = exchange.mean(weighted());
       if (ssgd) {
         const auto params = model.parameters();
         if (noise_now)
