@@ -203,7 +203,7 @@ TEST(Presets, MnistMlp4TrainsAndItsLayersFc2AndFc4Analyse) {
   EXPECT_EQ(model->dense_layer_names(), (std::vector<std::string>{"fc1", "fc2", "fc3", "fc4", "fc5"}));
   const auto t = train::train_sgd(*model, samples, cfg.train);
   EXPECT_GT(t.train_accuracy, 0.9);
-  for (const std::string layer : {cfg.analysis.layer, std::string("fc4")}) {
+  for (const auto& layer : {cfg.analysis.layer, std::string("fc4")}) {
     AnalysisConfig a = cfg.analysis;
     a.layer = layer;
     const auto r = duality::analyze(*model, samples, a);

@@ -14,7 +14,6 @@
 #include "awd/experiments/report.h"
 #include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
-#include "awd/io/files.h"
 #include "awd/io/run_dir.h"
 #include "awd/util/threads.h"
 
@@ -110,15 +109,7 @@ experiments::SweepSpec initial_spec(int argc, char** argv) {
 RunConfig initial_compare_config(int argc, char** argv) {
   RunConfig cfg;
   experiments::apply_compare_defaults(cfg);
-  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(io::read_text(c));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw std::runtime_error(c + ": not valid JSON (" + std::string(e.what()) + ")");
-    }
-    io::update_from_json(cfg, j, c);
-  }
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) cfg = io::read_config_file(c, cfg);
   if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(cfg, p);
   return cfg;
 }

@@ -162,8 +162,7 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
   }
 }
 
-RunConfig read_config_file(const std::string& path) {
-  RunConfig cfg;
+RunConfig read_config_file(const std::string& path, RunConfig cfg) {
   update_from_json(cfg, parse_json(path), path);
   return cfg;
 }

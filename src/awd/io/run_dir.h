@@ -24,8 +24,8 @@ nlohmann::json to_json(const RunConfig& cfg);
 /// Fills `cfg` from `j`, keeping the fields `j` does not name; an unknown key
 /// or a value of the wrong type is an error naming `source`.
 void update_from_json(RunConfig& cfg, const nlohmann::json& j, const std::string& source);
-/// Reads a JSON config file over the defaults.
-RunConfig read_config_file(const std::string& path);
+/// Reads a JSON config file over `base` (the defaults unless given).
+RunConfig read_config_file(const std::string& path, RunConfig base = {});
 
 /// Creates `dir`; refuses a folder holding a finished run (its `marker` file)
 /// unless `force`, and a folder that is not writable.
