@@ -38,29 +38,6 @@ const std::vector<std::string> kNoiseColumns = {"step",   "epoch",        "train
                                                 "eta_layer_sq", "lambda_1", "eta_top_sq_1"};
 enum NoiseColumn { kStep, kEpoch, kLoss, kEta, kEtaLayer, kLambda1, kTop1 };
 
-struct MeanStd {
-  double mean = NAN, std = NAN;
-  int count = 0;
-};
-
-/// Mean and sample standard deviation of the finite entries (std 0 for one entry).
-MeanStd mean_std(const std::vector<double>& xs) {
-  MeanStd r;
-  double sum = 0;
-  for (double x : xs)
-    if (std::isfinite(x)) {
-      sum += x;
-      ++r.count;
-    }
-  if (r.count == 0) return r;
-  r.mean = sum / r.count;
-  double sq = 0;
-  for (double x : xs)
-    if (std::isfinite(x)) sq += (x - r.mean) * (x - r.mean);
-  r.std = r.count > 1 ? std::sqrt(sq / (r.count - 1)) : 0.0;
-  return r;
-}
-
 /// Least-squares slope and Pearson correlation of log y against log x over the
 /// points with x, y > 0.
 std::pair<double, double> loglog_fit(const std::vector<double>& x, const std::vector<double>& y) {
@@ -87,7 +64,6 @@ std::pair<double, double> loglog_fit(const std::vector<double>& x, const std::ve
   return {sxy / sxx, syy > 0 ? sxy / std::sqrt(sxx * syy) : NAN};
 }
 
-std::string csv_number(double v) { return std::isfinite(v) ? json(v).dump() : "nan"; }
 
 /// kCompareMetrics of one finished solution.
 std::vector<double> solution_metrics(const fs::path& dir) {

@@ -67,10 +67,26 @@ double number(const json& j, const std::string& key, const std::string& path) {
   return j.at(key).get<double>();
 }
 
-/// Shortest form that reads back to the same double.
-std::string csv_number(double v) { return std::isnan(v) ? "nan" : json(v).dump(); }
-
 }  // namespace
+
+MeanStd mean_std(const std::vector<double>& xs) {
+  MeanStd r;
+  double sum = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) {
+      sum += x;
+      ++r.count;
+    }
+  if (r.count == 0) return r;
+  r.mean = sum / r.count;
+  double sq = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) sq += (x - r.mean) * (x - r.mean);
+  r.std = r.count > 1 ? std::sqrt(sq / (r.count - 1)) : 0.0;
+  return r;
+}
+
+std::string csv_number(double v) { return std::isfinite(v) ? json(v).dump() : "nan"; }
 
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
   const auto spec = load_sweep(sweep_dir);
@@ -101,13 +117,11 @@ std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
     st.std.assign(M, NAN);
     if (!sols.empty()) {
       for (size_t m = 0; m < M; ++m) {
-        double sum = 0;
-        for (const auto& s : sols) sum += s.metrics[m];
-        const double mean = sum / double(sols.size());
-        double sq = 0;
-        for (const auto& s : sols) sq += (s.metrics[m] - mean) * (s.metrics[m] - mean);
-        st.mean[m] = mean;
-        st.std[m] = sols.size() > 1 ? std::sqrt(sq / double(sols.size() - 1)) : 0.0;
+        std::vector<double> xs;
+        for (const auto& s : sols) xs.push_back(s.metrics[m]);
+        const auto ms = mean_std(xs);
+        st.mean[m] = ms.mean;
+        st.std[m] = ms.std;
       }
       size_t ranks = sols.front().ranks.size();
       for (const auto& s : sols) ranks = std::min(ranks, s.ranks.size());

@@ -1,6 +1,7 @@
 // Aggregation of a sweep (paper Fig. 2-4, S3, S4, S10): per swept value, the
 // mean and standard deviation over repeats of the gap decomposition.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,18 @@ namespace awd::experiments {
 extern const std::vector<std::string> kReportMetrics;
 /// The per-rank curves averaged per value (directions.csv columns).
 extern const std::vector<std::string> kRankColumns;
+
+/// Mean and sample standard deviation of the finite entries of xs (std 0 for
+/// one entry, both NaN for none), and how many entries counted.
+struct MeanStd {
+  double mean = NAN, std = NAN;
+  int count = 0;
+};
+MeanStd mean_std(const std::vector<double>& xs);
+
+/// A number as written into the report's CSV files: the shortest form that
+/// reads back to the same double, "nan" for anything not finite.
+std::string csv_number(double v);
 
 struct ValueStats {
   SweepValue value = 0.0;
