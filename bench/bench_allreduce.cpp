@@ -32,7 +32,7 @@ namespace {
 
 std::vector<torch::Tensor> parameters_of(const std::string& arch) {
   awd::ModelConfig m;
-  m.arch = arch;
+  m.arch = awd::parse_option<awd::Arch>(arch);
   const std::vector<int64_t> input = arch == "cnn" ? std::vector<int64_t>{3, 32, 32} : std::vector<int64_t>{1, 28, 28};
   auto model = awd::models::make_classifier(m, input, 10, 0);
   std::vector<torch::Tensor> out;
@@ -63,7 +63,7 @@ int as_rank(int reps) {
     int64_t floats = 0;
     for (const auto& t : mine[0]) floats += t.numel();
     const auto mean = median_ms(reps, [&] { ex->mean(mine); });
-    const auto ring = median_ms(reps, [&] { ex->mix(mine, "ring"); });
+    const auto ring = median_ms(reps, [&] { ex->mix(mine, awd::Mixing::kRing); });
     rows << arch << ' ' << o.world_size << ' ' << floats << ' ' << mean.first << ' ' << mean.second << ' '
          << ring.first << ' ' << ring.second << '\n';
   }

@@ -8,6 +8,8 @@
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
+#include "awd/duality/sequential_split.h"
+#include "awd/models/classifier.h"
 #include "awd/train/trainer.h"
 #include "awd/util/threads.h"
 
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   double best_total = 1e9;
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto r = duality::analyze(*model, samples, cfg.analysis);
+    const auto r = duality::analyze(*duality::sequential_split(*model, cfg.analysis.layer), samples, cfg.analysis);
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best_total = std::min(best_total, total);
     for (const auto& [k, v] : r.seconds) best[k] = best.count(k) ? std::min(best[k], v) : v;

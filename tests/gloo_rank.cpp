@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       }
       const d::LearnerTensors mine{{torch::full({1000}, static_cast<float>(r))}};
       const float mean = ex->mean(mine).at(0)[999].item<float>();
-      const float ring = ex->mix(mine, "ring").at(0).at(0)[0].item<float>();
+      const float ring = ex->mix(mine, awd::Mixing::kRing).at(0).at(0)[0].item<float>();
       float expect_ring = 0;
       const auto members = d::ring_neighbourhood(r, n);
       for (auto m : members) expect_ring += static_cast<float>(m);

@@ -10,7 +10,7 @@
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
 #include "awd/duality/hessian.h"
-#include "awd/io/run_dir.h"
+#include "awd/store/config_json.h"
 #include "awd/models/classifier.h"
 #include "awd/train/trainer.h"
 #include "test_util.h"
@@ -21,7 +21,7 @@ namespace {
 
 ModelConfig cnn_config() {
   ModelConfig mc;
-  mc.arch = "cnn";
+  mc.arch = Arch::kCnn;
   return mc;
 }
 
@@ -57,7 +57,7 @@ const CifarSolution& cifar_solution() {
     out.samples = data::materialize(folder, data::draw_subset(folder, cfg.data));
     out.model = models::make_classifier(cfg.model, {3, 32, 32}, 10, 3);
     train::train_sgd(*out.model, out.samples, cfg.train);
-    out.analysis = duality::analyze(*out.model, out.samples, cfg.analysis);
+    out.analysis = test_util::analyze(*out.model, out.samples, cfg.analysis);
     return out;
   }();
   return s;
@@ -74,10 +74,17 @@ TEST(Cnn, DenseLayersAndShapesAreThePapers) {
   EXPECT_EQ(m->dense_layer("fc3")->weight.sizes(), (std::vector<int64_t>{10, 25}));
   const auto u = torch::rand({2, 3, 32, 32});
   EXPECT_EQ(m->forward(u).sizes(), (std::vector<int64_t>{2, 10}));
-  EXPECT_EQ(m->activity(u, "fc1").sizes(), (std::vector<int64_t>{2, 400}));  // flattened 16 x 5 x 5
-  // The two halves around fc2 compose to the whole network.
-  const auto z = m->dense_layer("fc2")->forward(m->activity(u, "fc2"));
-  EXPECT_TRUE(torch::allclose(m->logits_from_preactivation(z, "fc2"), m->forward(u)));
+  EXPECT_EQ(test_util::activity(*m, "fc1", u).sizes(), (std::vector<int64_t>{2, 400}));  // flattened 16 x 5 x 5
+  // The split at fc2: its two halves compose to the whole network, and it
+  // holds fc2's own weights.
+  const auto split = duality::sequential_split(*m, "fc2");
+  const auto u64 = u.to(torch::kDouble);
+  EXPECT_TRUE(torch::allclose(split->head(split->preactivation(split->activity(u64))),
+                              m->forward(u).to(torch::kDouble), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::equal(split->weight(), m->dense_layer("fc2")->weight.detach().to(torch::kDouble)));
+  EXPECT_FALSE(split->bias().defined());
+  EXPECT_NE(invalid_argument_of([&] { duality::sequential_split(*m, "pool1"); }).find("is not dense"),
+            std::string::npos);
   EXPECT_NE(invalid_argument_of([&] { m->dense_layer("conv1"); }).find("is not dense"), std::string::npos);
   EXPECT_THROW(m->dense_layer("pool2"), std::invalid_argument);
   EXPECT_FALSE(m->stages()->named_children()["conv1"]->as<torch::nn::Conv2d>()->bias.defined());
@@ -115,7 +122,7 @@ TEST(Cnn, InitialisationFollowsSpec) {
   ASSERT_TRUE(conv("conv1")->bias.defined());
   EXPECT_LE(conv("conv1")->bias.abs().max().item<double>(), 1.0 / std::sqrt(75.0));
   // The torch option: U(+-s/sqrt(fan_in)), conv1 fan_in = 3*25.
-  mc.init = "torch";
+  mc.init = Init::kTorch;
   auto t = models::make_classifier(mc, {3, 32, 32}, 10, 0);
   const auto w1 = t->stages()->named_children()["conv1"]->as<torch::nn::Conv2d>()->weight;
   EXPECT_LE(w1.abs().max().item<double>(), 2.0 / std::sqrt(75.0));
@@ -147,7 +154,7 @@ TEST(CnnSpec6, KroneckerHessianMatchesDoubleBackward) {
   const auto& s = cifar_solution();
   auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
-  const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
+  const auto H = duality::layer_hessian(duality::linearize(*duality::sequential_split(*model, "fc2"), x));
   ASSERT_EQ(H.sizes(), (std::vector<int64_t>{3000, 3000}));
   // All 3000 rows by double backward would take minutes; 24 random rows,
   // one backward pass each, check every entry they contain.
@@ -165,31 +172,30 @@ TEST(Presets, SetTheirFieldsAndAreRecorded) {
   RunConfig c;
   c.data.path = "/somewhere";
   apply_preset(c, "cifar-cnn");
-  EXPECT_EQ(c.model.arch, "cnn");
+  EXPECT_EQ(c.model.arch, Arch::kCnn);
   EXPECT_EQ(c.analysis.layer, "fc2");
   EXPECT_EQ(c.data.path, "/somewhere");  // the data path is the user's
   EXPECT_NO_THROW(validate(c));
-  EXPECT_EQ(io::to_json(c)["model"]["preset"], "cifar-cnn");
+  EXPECT_EQ(store::to_json(c)["model"]["preset"], "cifar-cnn");
   RunConfig back;
-  io::update_from_json(back, io::to_json(c), "test");
+  store::update_from_json(back, store::to_json(c), "test");
   EXPECT_EQ(back.model.preset, "cifar-cnn");
   EXPECT_EQ(back.train.stop_loss, c.train.stop_loss);
   // A preset over another leaves nothing of the first behind.
   apply_preset(c, "mnist-mlp4");
-  EXPECT_EQ(c.model.arch, "mlp");
+  EXPECT_EQ(c.model.arch, Arch::kMlp);
   EXPECT_EQ(c.model.hidden, (std::vector<int64_t>{30, 30, 30, 30}));
   apply_preset(c, "mnist-mlp");
   RunConfig defaults;
   defaults.data.path = "/somewhere";
   defaults.model.preset = "mnist-mlp";
-  EXPECT_EQ(io::to_json(c), io::to_json(defaults));
+  EXPECT_EQ(store::to_json(c), store::to_json(defaults));
   const auto msg = invalid_argument_of([&] { apply_preset(c, "cifar"); });
   EXPECT_NE(msg.find("mnist-mlp, mnist-mlp4, cifar-cnn"), std::string::npos) << msg;
   c.model.preset = "nonsense";
   EXPECT_THROW(validate(c), std::invalid_argument);
   c.model.preset = "";
-  c.model.arch = "resnet";
-  EXPECT_THROW(validate(c), std::invalid_argument);
+  EXPECT_EQ(invalid_argument_of([] { parse_option<Arch>("resnet"); }), "arch must be mlp or cnn");
 }
 
 TEST(Presets, MnistMlp4TrainsAndItsLayersFc2AndFc4Analyse) {
@@ -206,7 +212,7 @@ TEST(Presets, MnistMlp4TrainsAndItsLayersFc2AndFc4Analyse) {
   for (const auto& layer : {cfg.analysis.layer, std::string("fc4")}) {
     AnalysisConfig a = cfg.analysis;
     a.layer = layer;
-    const auto r = duality::analyze(*model, samples, a);
+    const auto r = test_util::analyze(*model, samples, a);
     EXPECT_EQ(r.rows * r.cols, 900) << layer;
     EXPECT_LT(r.eq10_residual, 1e-12 * std::max(1.0, std::abs(r.pair_gap))) << layer;
     EXPECT_LT(r.duality_max_residual, 1e-12) << layer;

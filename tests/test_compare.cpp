@@ -108,7 +108,7 @@ TEST(Compare, IsASweepOverTheAlgorithmWithTheCaseStudyDefaults) {
   EXPECT_EQ(cfg.learners.noise_every, 10);
   EXPECT_EQ(cfg.train.lr, 0.1);
   EXPECT_EQ(experiments::kCompareRepeats, 5);
-  cfg.learners.algo = "dpsgd";  // swept, so it does not enter the experiment
+  cfg.learners.algo = Algo::kDpsgd;  // swept, so it does not enter the experiment
   const auto spec = experiments::compare_spec(cfg, 5);
   EXPECT_EQ(spec.parameter, "algo");
   EXPECT_EQ(spec.name, "compare");
@@ -116,7 +116,7 @@ TEST(Compare, IsASweepOverTheAlgorithmWithTheCaseStudyDefaults) {
   ASSERT_EQ(spec.values.size(), 2u);
   EXPECT_EQ(spec.values[0].str(), "ssgd");
   EXPECT_EQ(spec.values[1].str(), "dpsgd");
-  EXPECT_EQ(spec.base.learners.algo, "ssgd");
+  EXPECT_EQ(spec.base.learners.algo, Algo::kSsgd);
   EXPECT_EQ(spec.base.learners.count, 16);
   cfg.train.batch_size = 0;
   EXPECT_THROW(experiments::compare_spec(cfg, 5), std::runtime_error);

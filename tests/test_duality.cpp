@@ -81,7 +81,7 @@ TEST(HandWorked, DualWeightsAndEffectiveGradient) {
 // rows (a,b) = a*2+b, H[(a,b),(c,d)] = H_z[a,c].
 TEST(HandWorked, LayerHessian) {
   auto net = tiny_net(torch::eye(2, torch::kDouble), torch::eye(2, torch::kDouble), torch::eye(2, torch::kDouble));
-  const auto lin = duality::linearize(*net, "fc2", dbl({1, 1}, {1, 2}));
+  const auto lin = duality::linearize(*duality::sequential_split(*net, "fc2"), dbl({1, 1}, {1, 2}));
   const auto H = duality::layer_hessian(lin);
   const auto expected = dbl({1, 1, -1, -1, 1, 1, -1, -1, -1, -1, 1, 1, -1, -1, 1, 1}, {4, 4}) / 4.0;
   EXPECT_TRUE(torch::allclose(H, expected, 0, 1e-15)) << H;
@@ -130,7 +130,7 @@ TEST(SharpSplit, SteepestLogDropRule) {
 // --- SPEC §6 on a trained MNIST network --------------------------------------
 TEST(Spec6, DualityHoldsForEveryPair) {
   const auto s = small_solution();
-  const auto r = duality::analyze(*s.model, s.samples, AnalysisConfig{});
+  const auto r = test_util::analyze(*s.model, s.samples, AnalysisConfig{});
   ASSERT_EQ(r.pairs_kept + r.pairs_skipped, 100);
   EXPECT_GT(r.pairs_kept, 90);
   const auto res = r.pairs.duality_residual;
@@ -146,7 +146,7 @@ TEST(Spec6, DualityHoldsForEveryPair) {
     const auto u_test = s.samples.test_inputs[k].unsqueeze(0).to(torch::kDouble);
     const auto u_part = clean_x[r.pairs.partner_index[k].item<int64_t>()].unsqueeze(0);
     const auto y = s.samples.test_labels.slice(0, k, k + 1);
-    const auto x = model->activity(u_part, "fc2"), xt = model->activity(u_test, "fc2");
+    const auto x = test_util::activity(*model, "fc2", u_part), xt = test_util::activity(*model, "fc2", u_test);
     const auto dW = duality::dual_weights(W0, x, xt)[0];
     const double l_test = torch::nn::functional::cross_entropy(model->forward(u_test), y).item<double>();
     W.copy_(W0 + dW);
@@ -158,11 +158,11 @@ TEST(Spec6, DualityHoldsForEveryPair) {
 
 TEST(Spec6, Eq10ReproducesPairGap) {
   const auto s = small_solution();
-  for (const std::string basis : {"hessian", "fisher"}) {
+  for (const auto basis : {Basis::kHessian, Basis::kFisher}) {
     AnalysisConfig cfg;
     cfg.basis = basis;
-    const auto r = duality::analyze(*s.model, s.samples, cfg);
-    EXPECT_LT(r.eq10_residual, 1e-13 * std::max(1.0, std::abs(r.pair_gap))) << basis;
+    const auto r = test_util::analyze(*s.model, s.samples, cfg);
+    EXPECT_LT(r.eq10_residual, 1e-13 * std::max(1.0, std::abs(r.pair_gap))) << to_string(basis);
     EXPECT_NEAR(r.pair_gap, r.test_loss_pairs - r.loss_partners, 1e-13);  // Eq. 7
     EXPECT_NEAR(r.pair_gap, r.pairs.pair_gap.sum().item<double>() / double(r.pairs_kept), 1e-13);
   }
@@ -199,8 +199,8 @@ TEST(Spec6, ScaleInvariance) {
   scaled->eval();
   s.model->eval();
   EXPECT_TRUE(torch::allclose(scaled->forward(s.samples.test_inputs), s.model->forward(s.samples.test_inputs), 1e-4, 1e-4));
-  const auto r1 = duality::analyze(*s.model, s.samples, AnalysisConfig{});
-  const auto r3 = duality::analyze(*scaled, s.samples, AnalysisConfig{});
+  const auto r1 = test_util::analyze(*s.model, s.samples, AnalysisConfig{});
+  const auto r3 = test_util::analyze(*scaled, s.samples, AnalysisConfig{});
   // The analysis runs in float64 on the float32 weights; a*w and w/a round differently in float32.
   const double tol = 1e-5;
   EXPECT_TRUE(torch::allclose(r1.pairs.pair_gap, r3.pairs.pair_gap, tol, tol));
@@ -218,8 +218,8 @@ TEST(Spec6, ScaleInvariance) {
     torch::NoGradGuard g;
     const auto keep = r.pairs.kept.nonzero().flatten();
     const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
-    const auto xp = md->activity(clean_x.index_select(0, r.pairs.partner_index.index_select(0, keep)), "fc2");
-    const auto xt = md->activity(s.samples.test_inputs.to(torch::kDouble).index_select(0, keep), "fc2");
+    const auto xp = test_util::activity(*md, "fc2", clean_x.index_select(0, r.pairs.partner_index.index_select(0, keep)));
+    const auto xt = test_util::activity(*md, "fc2", s.samples.test_inputs.to(torch::kDouble).index_select(0, keep));
     const auto dW = duality::dual_weights(md->dense_layer("fc2")->weight, xp, xt).flatten(1);
     return std::make_pair(dW, duality::effective_gradients(r.pairs.pair_gap.index_select(0, keep), dW));
   };
@@ -229,7 +229,7 @@ TEST(Spec6, ScaleInvariance) {
   {
     auto md = test_util::float64_copy(*s.model);
     const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
-    basis = std::get<1>(torch::linalg_eigh(duality::layer_hessian(duality::linearize(*md, "fc2", clean_x))));
+    basis = std::get<1>(torch::linalg_eigh(duality::layer_hessian(duality::linearize(*duality::sequential_split(*md, "fc2"), clean_x))));
   }
   const auto lam = torch::arange(basis.size(0), torch::kDouble);
   const auto d1 = duality::decompose(dW1, g1, basis, lam).directions;
@@ -246,7 +246,7 @@ TEST(Spec6, HessianMatchesDoubleBackwardAndFiniteDifferences) {
   const auto s = small_solution({12, 8}, 10, 40);
   auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
-  const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
+  const auto H = duality::layer_hessian(duality::linearize(*duality::sequential_split(*model, "fc2"), x));
   const auto Href = test_util::hessian_by_double_backward(*model, "fc2", x, y);
   ASSERT_EQ(H.sizes(), Href.sizes());
   EXPECT_TRUE(torch::allclose(H, Href, 1e-10, 1e-12)) << (H - Href).abs().max();
@@ -257,8 +257,8 @@ TEST(Spec6, HessianMatchesDoubleBackwardAndFiniteDifferences) {
   auto W = model->dense_layer("fc2")->weight;
   {
     torch::NoGradGuard g;
-    const auto z2 = model->dense_layer("fc2")->forward(model->activity(x, "fc2"));
-    const double max_shift = h * model->activity(x, "fc2").abs().sum(1).max().item<double>();
+    const auto z2 = model->dense_layer("fc2")->forward(test_util::activity(*model, "fc2", x));
+    const double max_shift = h * test_util::activity(*model, "fc2", x).abs().sum(1).max().item<double>();
     ASSERT_GT(z2.abs().min().item<double>(), 10 * max_shift) << "a ReLU kink lies within the step";
   }
   const auto W0 = W.detach().clone();
@@ -289,7 +289,7 @@ TEST(Spec6, FullLayerHessianMatchesDoubleBackwardAndIsOrthonormallyDiagonalised)
   const auto s = small_solution({30, 30}, 10, 30);
   auto model = test_util::float64_copy(*s.model);
   const auto x = s.samples.train_inputs.to(torch::kDouble), y = s.samples.train_labels;
-  const auto H = duality::layer_hessian(duality::linearize(*model, "fc2", x));
+  const auto H = duality::layer_hessian(duality::linearize(*duality::sequential_split(*model, "fc2"), x));
   EXPECT_TRUE(torch::allclose(H, test_util::hessian_by_double_backward(*model, "fc2", x, y), 1e-10, 1e-13));
   EXPECT_TRUE(torch::allclose(H, H.t(), 0, 1e-15));
   const auto [lambda, V] = torch::linalg_eigh(H);
@@ -303,17 +303,17 @@ TEST(Analysis, DeltaScaleAndMaxTest) {
   AnalysisConfig cfg;
   cfg.delta_scale = 0.5;
   cfg.max_test = 40;
-  const auto r = duality::analyze(*s.model, s.samples, cfg);
+  const auto r = test_util::analyze(*s.model, s.samples, cfg);
   EXPECT_EQ(r.pairs_kept + r.pairs_skipped, 40);
   // Eq. 10 now sums to the mean of l_k(gamma).
   EXPECT_LT(r.eq10_residual, 1e-13);
-  const auto r1 = duality::analyze(*s.model, s.samples, AnalysisConfig{});
+  const auto r1 = test_util::analyze(*s.model, s.samples, AnalysisConfig{});
   EXPECT_GT(std::abs(r.pair_gap - r1.pair_gap), 1e-6);
   EXPECT_THROW(
       [&] {
         AnalysisConfig bad;
         bad.layer = "relu1";
-        duality::analyze(*s.model, s.samples, bad);
+        test_util::analyze(*s.model, s.samples, bad);
       }(),
       std::invalid_argument);
 }
@@ -328,7 +328,7 @@ TEST(Analysis, PairsWithZeroPartnerActivityAreSkippedAndCounted) {
   s.test_inputs = dbl({-0.9, -1.2, 2, 1, 1.5, 0.2}, {3, 2}).to(torch::kFloat);
   s.test_labels = torch::tensor({0, 1, 0}, torch::kInt64);
   s.num_classes = 2;
-  const auto r = duality::analyze(*net, s, AnalysisConfig{});
+  const auto r = test_util::analyze(*net, s, AnalysisConfig{});
   EXPECT_EQ(r.pairs_skipped, 1);
   EXPECT_EQ(r.pairs_kept, 2);
   EXPECT_FALSE(r.pairs.kept[0].item<bool>());

@@ -99,7 +99,7 @@ TEST(Flatness, DoublesTheTrainingLossOnMnist) {
   const auto s = test_util::small_solution();
   AnalysisConfig cfg;
   cfg.flatness_top = 4;
-  const auto r = duality::analyze(*s.model, s.samples, cfg);
+  const auto r = test_util::analyze(*s.model, s.samples, cfg);
   const auto& f = r.flatness;
   ASSERT_EQ(f.F.numel(), 4);
   EXPECT_TRUE(torch::equal(f.basis_index, r.decomposition.directions.basis_index.slice(0, 0, 4)));
@@ -142,7 +142,7 @@ TEST(Flatness, DoublesTheTrainingLossOnMnist) {
 
   // 0 switches flatness off; a negative K is refused.
   cfg.flatness_top = 0;
-  EXPECT_FALSE(duality::analyze(*s.model, s.samples, cfg).flatness.F.defined());
+  EXPECT_FALSE(test_util::analyze(*s.model, s.samples, cfg).flatness.F.defined());
   RunConfig bad;
   bad.analysis.flatness_top = -1;
   EXPECT_THROW(validate(bad), std::invalid_argument);

@@ -91,7 +91,7 @@ TEST_P(GlooMatchesLocal, MeanAndMixing) {
   const auto input = random_learners(n);
   auto local = d::local_exchange(n);
   const auto mean = local->mean(input);
-  const auto ring = local->mix(input, "ring");
+  const auto ring = local->mix(input, awd::Mixing::kRing);
 
   std::vector<std::vector<torch::Tensor>> got_mean(n), got_ring(n), got_all(n);
   const auto errors = on_ranks(n, [&](int r, d::Exchange& ex) {
@@ -101,8 +101,8 @@ TEST_P(GlooMatchesLocal, MeanAndMixing) {
     EXPECT_EQ(ex.writes_outputs(), r == 0);
     const d::LearnerTensors mine{input[r]};
     got_mean[r] = ex.mean(mine);
-    got_ring[r] = ex.mix(mine, "ring").at(0);
-    got_all[r] = ex.mix(mine, "all").at(0);
+    got_ring[r] = ex.mix(mine, awd::Mixing::kRing).at(0);
+    got_all[r] = ex.mix(mine, awd::Mixing::kAll).at(0);
   });
   for (int r = 0; r < n; ++r) ASSERT_EQ(errors[r], "") << "rank " << r;
 
@@ -138,7 +138,7 @@ TEST(GlooExchange, RepeatedCallsStayInStep) {
       const d::LearnerTensors mine{{torch::full({5}, static_cast<float>(100 * step + r))}};
       const auto m = ex.mean(mine).at(0);
       EXPECT_FLOAT_EQ(m[0].item<float>(), 100.0f * step + 1.0f);
-      const auto ring = ex.mix(mine, "ring").at(0).at(0);
+      const auto ring = ex.mix(mine, awd::Mixing::kRing).at(0).at(0);
       EXPECT_FLOAT_EQ(ring[4].item<float>(), 100.0f * step + 1.0f);  // n = 3: the ring is all three
     }
   });
@@ -173,9 +173,9 @@ TEST(GlooExchange, OptionsFromEnvironment) {
   EXPECT_NE(error_of([] { d::gloo_timeout_from_env(); }).find("AWD_GLOO_TIMEOUT='soon'"), std::string::npos);
 
   awd::LearnersConfig cfg;
-  cfg.backend = "mpi";
-  EXPECT_NE(error_of([&] { d::make_exchange(cfg); }).find("backend must be local or gloo"), std::string::npos);
-  cfg.backend = "local";
+  EXPECT_NE(error_of([&] { awd::parse_option<awd::Backend>("mpi"); }).find("backend must be local or gloo"),
+            std::string::npos);
+  cfg.backend = awd::Backend::kLocal;
   cfg.count = 3;
   EXPECT_EQ(d::make_exchange(cfg)->local(), 3);
 }

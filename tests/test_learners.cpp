@@ -75,13 +75,14 @@ TEST(Learners, OneLearnerIsPlainSgdExactly) {
   const auto s = samples_of(cfg);
   auto plain = initial_model(cfg);
   train::train_sgd(*plain, s, cfg.train);
-  for (const std::string algo : {"dpsgd", "ssgd"})
-    for (const std::string mixing : {"all", "ring"}) {
+  for (const auto algo : {Algo::kDpsgd, Algo::kSsgd})
+    for (const auto mixing : {Mixing::kAll, Mixing::kRing}) {
       cfg.learners.algo = algo;
       cfg.learners.mixing = mixing;
       auto m = initial_model(cfg);
       train_n(*m, s, cfg);
-      EXPECT_TRUE(same_weights(*plain, *m)) << algo << " " << mixing << ": " << max_abs_diff(*plain, *m);
+      EXPECT_TRUE(same_weights(*plain, *m))
+          << to_string(algo) << " " << to_string(mixing) << ": " << max_abs_diff(*plain, *m);
     }
 }
 
@@ -90,14 +91,14 @@ TEST(Learners, RingMixingAveragesNeighboursAndPreservesTheMean) {
   auto ex = distributed::local_exchange(n);
   distributed::LearnerTensors w;
   for (int64_t a = 0; a < n; ++a) w.push_back({torch::randn({3, 4}), torch::randn({7})});
-  const auto mixed = ex->mix(w, "ring");
+  const auto mixed = ex->mix(w, awd::Mixing::kRing);
   for (int64_t a = 0; a < n; ++a) {
     const auto expect = (w[(a + n - 1) % n][0] + w[a][0] + w[(a + 1) % n][0]) / 3;
     EXPECT_TRUE(torch::allclose(mixed[a][0], expect, 1e-6, 1e-6)) << "learner " << a;
   }
   const auto before = ex->mean(w), after = ex->mean(mixed);
   for (size_t k = 0; k < before.size(); ++k) EXPECT_TRUE(torch::allclose(before[k], after[k], 1e-6, 1e-6));
-  const auto all = ex->mix(w, "all");
+  const auto all = ex->mix(w, awd::Mixing::kAll);
   for (int64_t a = 0; a < n; ++a) EXPECT_TRUE(torch::equal(all[a][1], before[1]));
   // Two learners are each other's only neighbour; one is its own.
   EXPECT_EQ(distributed::ring_neighbourhood(0, 2), (std::vector<int64_t>{1, 0}));
@@ -112,7 +113,7 @@ TEST(Learners, DpsgdFollowsEquation14StepByStep) {
   auto cfg = tiny(2);
   cfg.data.per_class = 2;  // 20 samples
   cfg.learners.count = 4;
-  cfg.learners.algo = "dpsgd";
+  cfg.learners.algo = Algo::kDpsgd;
   cfg.train.batch_size = 6;
   const auto s = samples_of(cfg);
   auto trained = initial_model(cfg);
@@ -200,7 +201,7 @@ TEST(Learners, SsgdNoiseIsTheMinibatchGradientNoise) {
   // lambda_1 against the Rayleigh quotient bound of a direction by hand: no
   // unit vector exceeds it.
   auto m64 = test_util::float64_copy(*m);
-  const auto h = duality::layer_hessian(duality::linearize(*m64, "fc2", s.train_inputs.to(torch::kDouble)));
+  const auto h = duality::layer_hessian(duality::linearize(*duality::sequential_split(*m64, "fc2"), s.train_inputs.to(torch::kDouble)));
   const auto v = torch::randn({900}, torch::kDouble);
   EXPECT_LE((v.dot(h.mv(v)) / v.dot(v)).item<double>(), rec.top_eigenvalues[0] * (1 + 1e-9));
   // The loss recorded is the full training loss at w_bar = the initial weights.
@@ -216,7 +217,7 @@ TEST(Learners, DpsgdDiffersFromSsgdAndReportsTheMeanWeights) {
   const auto s = samples_of(cfg);
   auto ssgd = initial_model(cfg);
   train_n(*ssgd, s, cfg);
-  cfg.learners.algo = "dpsgd";
+  cfg.learners.algo = Algo::kDpsgd;
   auto dpsgd = initial_model(cfg);
   const auto r = train_n(*dpsgd, s, cfg);
   const double d = max_abs_diff(*ssgd, *dpsgd);

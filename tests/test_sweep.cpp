@@ -166,8 +166,8 @@ TEST(Sweep, CategoricalParameterRoundTripFoldersAndSeeds) {
   EXPECT_EQ(experiments::solution_dir("S", spec, 1, 1), "S/runs/algo=dpsgd/rep1");
   // Repeat r of both algorithms: the same seeds, only the algorithm differs.
   const auto a = experiments::solution_config(spec, 0, 1), b = experiments::solution_config(spec, 1, 1);
-  EXPECT_EQ(a.learners.algo, "ssgd");
-  EXPECT_EQ(b.learners.algo, "dpsgd");
+  EXPECT_EQ(a.learners.algo, Algo::kSsgd);
+  EXPECT_EQ(b.learners.algo, Algo::kDpsgd);
   EXPECT_EQ(a.train.seed, 8u);
   EXPECT_EQ(b.train.seed, 8u);
   EXPECT_EQ(a.data.seed, b.data.seed);
@@ -184,9 +184,9 @@ TEST(Sweep, LearnerParametersAndBadCategoriesInOneLine) {
   EXPECT_THROW(experiments::set_parameter(c, "n", 0), std::invalid_argument);
   EXPECT_EQ(c.learners.count, 2);  // a refused value leaves the configuration as it was
   experiments::set_parameter(c, "mixing", experiments::SweepValue("all"));
-  EXPECT_EQ(c.learners.mixing, "all");
+  EXPECT_EQ(c.learners.mixing, Mixing::kAll);
   experiments::set_parameter(c, "algo", experiments::SweepValue("dpsgd"));
-  EXPECT_EQ(c.learners.algo, "dpsgd");
+  EXPECT_EQ(c.learners.algo, Algo::kDpsgd);
   const auto message = [&](const std::string& p, const experiments::SweepValue& v) -> std::string {
     try {
       experiments::set_parameter(c, p, v);
@@ -199,7 +199,7 @@ TEST(Sweep, LearnerParametersAndBadCategoriesInOneLine) {
   EXPECT_EQ(message("mixing", "star"), "mixing takes one of ring, all, not 'star'");
   EXPECT_EQ(message("algo", 1), "algo takes one of ssgd, dpsgd, not the number 1");
   EXPECT_EQ(message("lr", "fast"), "lr (alpha) takes numbers, not 'fast'");
-  EXPECT_EQ(c.learners.algo, "dpsgd");  // unchanged by the refused values
+  EXPECT_EQ(c.learners.algo, Algo::kDpsgd);  // unchanged by the refused values
 
   EXPECT_TRUE(experiments::parse_value("lr", "0.05").is_number());
   EXPECT_EQ(experiments::parse_value("lr", "0.05").number(), 0.05);

@@ -5,6 +5,7 @@
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
 #include "awd/models/classifier.h"
+#include "awd/models/training_view.h"
 #include "awd/train/trainer.h"
 #include "test_util.h"
 
@@ -22,7 +23,7 @@ TEST(Training, ReachesTheStopRuleOnMnistWith50PerClass) {
   const auto samples = samples_of(cfg);
   auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, cfg.train.seed);
   const auto r = train::train_sgd(*model, samples, cfg.train);
-  EXPECT_EQ(r.stop_reason, "stop_rule");
+  EXPECT_EQ(r.stop_reason, StopReason::kStopRule);
   EXPECT_LT(r.train_loss, 1e-3);
   EXPECT_GT(r.train_accuracy, 0.99);
   EXPECT_LT(r.epochs, cfg.train.max_epoch);
@@ -44,7 +45,7 @@ TEST(Training, SameSeedSameNumbers) {
   auto once = [&] {
     auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, cfg.train.seed);
     const auto t = train::train_sgd(*model, samples, cfg.train);
-    const auto a = duality::analyze(*model, samples, cfg.analysis);
+    const auto a = test_util::analyze(*model, samples, cfg.analysis);
     return std::make_tuple(t.train_loss, a.pair_gap, a.gap, a.decomposition.sum_dL, a.decomposition.dL_sharp,
                            model->dense_layer("fc2")->weight.clone());
   };
@@ -69,7 +70,7 @@ TEST(Training, DivergenceIsReported) {
   const auto samples = samples_of(cfg);
   auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
   const auto r = train::train_sgd(*model, samples, cfg.train);
-  EXPECT_EQ(r.stop_reason, "diverged");
+  EXPECT_EQ(r.stop_reason, StopReason::kDiverged);
   EXPECT_LT(r.epochs, 50);
 }
 
@@ -85,7 +86,7 @@ TEST(Training, WeightDecayShrinksTheSolutionAndStopsAtTStop) {
     auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
     train::train_sgd(*model, samples, c);
     double sq = 0;
-    for (const auto& w : models::weight_tensors(*model)) sq += w.pow(2).sum().item<double>();
+    for (const auto& w : models::decayed_weights(*model)) sq += w.pow(2).sum().item<double>();
     return std::sqrt(sq);
   };
   const double plain = norm_after(0, 200), decayed = norm_after(0.05, 200);
@@ -104,7 +105,7 @@ TEST(Model, InitialisationFollowsSpec) {
   EXPECT_GT(w1.abs().max().item<double>(), 0.95 * xavier);
   // U(-b, b) has standard deviation b / sqrt(3).
   EXPECT_NEAR(w1.std().item<double>(), xavier / std::sqrt(3.0), 0.02 * xavier);
-  mc.init = "torch";
+  mc.init = Init::kTorch;
   auto t = models::make_classifier(mc, {1, 28, 28}, 10, 0);
   EXPECT_LE(t->dense_layer("fc2")->weight.abs().max().item<double>(), 2.0 / std::sqrt(30.0));
   EXPECT_EQ(m->dense_layer_names(), (std::vector<std::string>{"fc1", "fc2", "fc3"}));

@@ -11,6 +11,8 @@
 #include "awd/config.h"
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
+#include "awd/duality/analysis.h"
+#include "awd/duality/sequential_split.h"
 #include "awd/models/classifier.h"
 #include "awd/train/trainer.h"
 
@@ -59,6 +61,19 @@ inline std::shared_ptr<awd::models::Classifier> float64_copy(const awd::models::
   copy->to(torch::kDouble);
   copy->eval();
   return copy;
+}
+
+/// The analysis of `model` at cfg.layer, as awd runs it: on a float64 split.
+inline awd::duality::AnalysisResult analyze(const awd::models::Classifier& model, const awd::data::Samples& samples,
+                                            const awd::AnalysisConfig& cfg) {
+  const auto split = awd::duality::sequential_split(model, cfg.layer);
+  return awd::duality::analyze(*split, samples, cfg);
+}
+
+/// x(u): the activity entering dense layer `layer`, in float64 (a fresh split of the model as it is now).
+inline torch::Tensor activity(const awd::models::Classifier& model, const std::string& layer,
+                              const torch::Tensor& inputs) {
+  return awd::duality::sequential_split(model, layer)->activity(inputs.to(torch::kDouble));
 }
 
 /// A trained small MNIST solution, in float32 as training leaves it.

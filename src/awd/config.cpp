@@ -23,11 +23,9 @@ void validate(const RunConfig& c) {
   require(c.data.per_class >= 1, "per_class (M) must be at least 1");
   require(c.data.n_test >= 1, "n_test must be at least 1");
   require(c.data.label_noise >= 0 && c.data.label_noise < 1, "label_noise (rho) must be in [0, 1)");
-  require(c.model.arch == "mlp" || c.model.arch == "cnn", "arch must be mlp or cnn");
   require(!c.model.hidden.empty(), "hidden must list at least one width");
   for (auto h : c.model.hidden) require(h >= 1, "hidden widths must be positive");
   require(c.model.dropout >= 0 && c.model.dropout < 1, "dropout (d) must be in [0, 1)");
-  require(c.model.init == "xavier" || c.model.init == "torch", "init must be xavier or torch");
   require(c.model.init_scale > 0, "init_scale (s) must be positive");
   const auto& names = preset_names();
   require(c.model.preset.empty() || std::find(names.begin(), names.end(), c.model.preset) != names.end(),
@@ -36,17 +34,11 @@ void validate(const RunConfig& c) {
   require(c.train.batch_size >= 1, "batch_size (B) must be at least 1");
   require(c.train.weight_decay >= 0, "weight_decay (beta) must be non-negative");
   require(c.train.decay_stop >= 0, "decay_stop (t_stop) must be non-negative");
-  require(c.train.decay_penalty == "norm" || c.train.decay_penalty == "squared",
-          "decay_penalty must be norm or squared");
   require(c.train.max_epoch >= 1, "max_epoch must be at least 1");
   require(c.train.stop_loss >= 0, "stop_loss (eps) must be non-negative");
   require(c.learners.count >= 1, "learners (n) must be at least 1");
-  require(c.learners.algo == "ssgd" || c.learners.algo == "dpsgd", "algo must be ssgd or dpsgd");
-  require(c.learners.mixing == "ring" || c.learners.mixing == "all", "mixing must be ring or all");
-  require(c.learners.backend == "local" || c.learners.backend == "gloo", "backend must be local or gloo");
   require(c.learners.noise_every >= 0, "noise_every must be non-negative (0 = no noise record)");
   require(c.learners.noise_top >= 1, "noise_top must be at least 1");
-  require(c.analysis.basis == "hessian" || c.analysis.basis == "fisher", "basis must be hessian or fisher");
   require(c.analysis.delta_scale > 0, "delta_scale (gamma) must be positive");
   require(c.analysis.max_test >= 0, "max_test must be non-negative");
   require(c.analysis.n_sharp >= -1, "n_sharp must be -1 (rule) or a rank >= 0");
@@ -63,7 +55,7 @@ void apply_preset(RunConfig& c, const std::string& name) {
   // Every preset sets the same fields, so a preset applied over another
   // leaves nothing of the first behind.
   const RunConfig defaults;
-  c.model.arch = "mlp";
+  c.model.arch = Arch::kMlp;
   c.model.hidden = defaults.model.hidden;
   c.train.lr = defaults.train.lr;
   c.train.stop_loss = defaults.train.stop_loss;
@@ -72,7 +64,7 @@ void apply_preset(RunConfig& c, const std::string& name) {
   } else if (name == "mnist-mlp4") {
     c.model.hidden = {30, 30, 30, 30};  // paper SI; fc2 stays the analysed layer
   } else if (name == "cifar-cnn") {
-    c.model.arch = "cnn";  // fc2 is its 120 -> 25 layer, the one the paper analyses
+    c.model.arch = Arch::kCnn;  // fc2 is its 120 -> 25 layer, the one the paper analyses
     c.train.lr = kCifarCnnLr;
     c.train.stop_loss = kCifarCnnStopLoss;
   } else {

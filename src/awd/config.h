@@ -1,11 +1,96 @@
 // The full configuration of a run: everything that decides its numbers.
 // Defaults are those of SPEC §7 (MNIST experiments) and SPEC §3-5 (analysis).
 #pragma once
+#include <array>
+#include <stdexcept>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace awd {
+
+// Named options are enums, parsed once where they enter (command line, config
+// file, sweep value) and spelled in files as they always were. OptionNames<E>
+// holds the option's name and its spellings in enum order.
+enum class Arch { kMlp, kCnn };
+enum class Init { kXavier, kTorch };
+enum class DecayPenalty { kNorm, kSquared };
+enum class Algo { kSsgd, kDpsgd };
+enum class Mixing { kRing, kAll };
+enum class Backend { kLocal, kGloo };
+enum class Basis { kHessian, kFisher };
+/// Why training stopped (training.json's stop_reason).
+enum class StopReason { kStopRule, kMaxEpoch, kDiverged };
+
+template <class E>
+struct OptionNames;
+template <>
+struct OptionNames<Arch> {
+  static constexpr const char* option = "arch";
+  static constexpr std::array<const char*, 2> spellings = {"mlp", "cnn"};
+};
+template <>
+struct OptionNames<Init> {
+  static constexpr const char* option = "init";
+  static constexpr std::array<const char*, 2> spellings = {"xavier", "torch"};
+};
+template <>
+struct OptionNames<DecayPenalty> {
+  static constexpr const char* option = "decay_penalty";
+  static constexpr std::array<const char*, 2> spellings = {"norm", "squared"};
+};
+template <>
+struct OptionNames<Algo> {
+  static constexpr const char* option = "algo";
+  static constexpr std::array<const char*, 2> spellings = {"ssgd", "dpsgd"};
+};
+template <>
+struct OptionNames<Mixing> {
+  static constexpr const char* option = "mixing";
+  static constexpr std::array<const char*, 2> spellings = {"ring", "all"};
+};
+template <>
+struct OptionNames<Backend> {
+  static constexpr const char* option = "backend";
+  static constexpr std::array<const char*, 2> spellings = {"local", "gloo"};
+};
+template <>
+struct OptionNames<Basis> {
+  static constexpr const char* option = "basis";
+  static constexpr std::array<const char*, 2> spellings = {"hessian", "fisher"};
+};
+template <>
+struct OptionNames<StopReason> {
+  static constexpr const char* option = "stop_reason";
+  static constexpr std::array<const char*, 3> spellings = {"stop_rule", "max_epoch", "diverged"};
+};
+
+/// The spelling of an option value ("ssgd" for Algo::kSsgd).
+template <class E>
+std::string to_string(E value) {
+  return OptionNames<E>::spellings[static_cast<size_t>(value)];
+}
+
+/// The spellings of an option, "a, b" (for messages and help texts).
+template <class E>
+std::string spellings() {
+  std::string out;
+  for (const char* s : OptionNames<E>::spellings) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out;
+}
+
+/// The value spelled `text`; std::invalid_argument "algo must be ssgd or dpsgd" otherwise.
+template <class E>
+E parse_option(const std::string& text) {
+  const auto& names = OptionNames<E>::spellings;
+  std::string choices;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (text == names[i]) return static_cast<E>(i);
+    choices += std::string(i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ")) + names[i];
+  }
+  throw std::invalid_argument(std::string(OptionNames<E>::option) + " must be " + choices);
+}
 
 /// Which samples are used (SPEC §7).
 struct DataConfig {
@@ -18,11 +103,11 @@ struct DataConfig {
 
 /// The network (SPEC §7).
 struct ModelConfig {
-  std::string arch = "mlp";             ///< "mlp" or "cnn" (the paper's CIFAR-10 CNN, SPEC §7)
-  std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP (the CNN's are fixed: 120, 25)
+  Arch arch = Arch::kMlp;               ///< the MLP, or the paper's CIFAR-10 CNN (SPEC §7)
+  std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP only (the CNN's are fixed: 120, 25; not recorded for it)
   bool bias = false;
   double dropout = 0.0;                 ///< d, after the first hidden layer
-  std::string init = "xavier";          ///< "xavier" (U(+-s sqrt(6/(in+out)))) or "torch" (U(+-s/sqrt(in)))
+  Init init = Init::kXavier;            ///< xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))
   double init_scale = 1.0;              ///< s
   /// The preset the run started from ("" = none), recorded for the reader of
   /// config.json; every value it set is recorded in its own field as well.
@@ -35,7 +120,7 @@ struct TrainConfig {
   int64_t batch_size = 25;          ///< B
   double weight_decay = 0.0;        ///< beta
   int64_t decay_stop = 200;         ///< t_stop, epochs with weight decay
-  std::string decay_penalty = "norm";  ///< "norm": beta ||w||; "squared": beta/2 ||w||^2
+  DecayPenalty decay_penalty = DecayPenalty::kNorm;  ///< norm: beta ||w||; squared: beta/2 ||w||^2
   double stop_loss = 1e-3;          ///< eps
   double stop_accuracy = 0.99;      ///< training accuracy that must also be exceeded
   int64_t max_epoch = 1000;
@@ -46,11 +131,11 @@ struct TrainConfig {
 /// batch b, so the total batch is B = n b.
 struct LearnersConfig {
   int64_t count = 1;              ///< n
-  std::string algo = "ssgd";      ///< "ssgd" (gradients at the mean weights) or "dpsgd" (at each learner's own)
-  std::string mixing = "ring";    ///< DPSGD neighbourhood: "ring" (a-1, a, a+1) or "all"
-  /// "local": all n learners in this process; "gloo": one learner per process,
+  Algo algo = Algo::kSsgd;        ///< ssgd: gradients at the mean weights; dpsgd: at each learner's own
+  Mixing mixing = Mixing::kRing;  ///< DPSGD neighbourhood: ring (a-1, a, a+1) or all
+  /// local: all n learners in this process; gloo: one learner per process,
   /// over c10d/Gloo with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE (see `awd launch`).
-  std::string backend = "local";
+  Backend backend = Backend::kLocal;
   int64_t noise_every = 0;        ///< record the noise eta(t) every k steps into noise.csv (0 = never)
   int64_t noise_top = 5;          ///< top Hessian directions of the analysed layer eta is projected on
 };
@@ -58,7 +143,7 @@ struct LearnersConfig {
 /// The duality analysis (SPEC §2-5).
 struct AnalysisConfig {
   std::string layer = "fc2";      ///< analysed dense layer
-  std::string basis = "hessian";  ///< "hessian" or "fisher"
+  Basis basis = Basis::kHessian;  ///< the Hessian or the empirical Fisher
   double delta_scale = 1.0;       ///< gamma
   int64_t max_test = 0;           ///< K: analyse only the first K test samples (0 = all)
   int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)

@@ -14,11 +14,20 @@
 #include "awd/experiments/report.h"
 #include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
-#include "awd/io/run_dir.h"
+#include "awd/store/config_json.h"
 #include "awd/util/threads.h"
 
 namespace awd::cli {
 namespace {
+
+/// A named option (an enum): its text is parsed where it enters, and a
+/// spelling it does not know is the option's one-line error.
+template <class E>
+CLI::Option* add_named_option(CLI::App& app, const std::string& flags, E& value, const std::string& help) {
+  return app.add_option_function<std::string>(flags, [&value](const std::string& text) { value = parse_option<E>(text); },
+                                               help)
+      ->default_str(to_string(value));
+}
 
 /// Options that decide the training (SPEC §7).
 void add_training_options(CLI::App& app, RunConfig& c) {
@@ -30,13 +39,12 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--label-noise", c.data.label_noise, "rho: fraction of training samples with a wrong label")
       ->capture_default_str();
   app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")->capture_default_str();
-  app.add_option("--arch", c.model.arch, "Network architecture")->capture_default_str();
+  add_named_option(app, "--arch", c.model.arch, "Network architecture");
   app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
   app.add_option("--bias", c.model.bias, "Dense layers with biases")->capture_default_str();
   app.add_option("-d,--dropout", c.model.dropout, "d: dropout fraction after the first hidden layer")
       ->capture_default_str();
-  app.add_option("--init", c.model.init, "xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))")
-      ->capture_default_str();
+  add_named_option(app, "--init", c.model.init, "xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))");
   app.add_option("-s,--init-scale", c.model.init_scale, "s: scale of the initial weights")->capture_default_str();
   app.add_option("--lr", c.train.lr, "alpha: SGD learning rate")->capture_default_str();
   app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size (each learner's b with --learners)")
@@ -44,8 +52,7 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--weight-decay", c.train.weight_decay, "beta: weight-decay coefficient")->capture_default_str();
   app.add_option("--decay-stop", c.train.decay_stop, "t_stop: epochs during which weight decay applies")
       ->capture_default_str();
-  app.add_option("--decay-penalty", c.train.decay_penalty, "norm: beta ||w||; squared: beta/2 ||w||^2")
-      ->capture_default_str();
+  add_named_option(app, "--decay-penalty", c.train.decay_penalty, "norm: beta ||w||; squared: beta/2 ||w||^2");
   app.add_option("--stop-loss", c.train.stop_loss, "eps: stop when the training loss is below this")
       ->capture_default_str();
   app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
@@ -54,14 +61,10 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--seed", c.train.seed, "Seed of init, shuffling and dropout")->capture_default_str();
   app.add_option("-n,--learners", c.learners.count, "n: learners, each with batch b = --batch-size (B = n b)")
       ->capture_default_str();
-  app.add_option("--algo", c.learners.algo, "ssgd: gradients at the mean weights; dpsgd: at each learner's own")
-      ->capture_default_str();
-  app.add_option("--mixing", c.learners.mixing, "DPSGD neighbourhood: ring (a-1, a, a+1) or all")
-      ->capture_default_str();
-  app.add_option("--backend", c.learners.backend,
-                 "local: all learners in this process; gloo: one per process over c10d "
-                 "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE; see awd launch)")
-      ->capture_default_str();
+  add_named_option(app, "--algo", c.learners.algo, "ssgd: gradients at the mean weights; dpsgd: at each learner's own");
+  add_named_option(app, "--mixing", c.learners.mixing, "DPSGD neighbourhood: ring (a-1, a, a+1) or all");
+  add_named_option(app, "--backend", c.learners.backend, "local: all learners in this process; gloo: one per process over c10d "
+                 "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE; see awd launch)");
   app.add_option("--noise-every", c.learners.noise_every, "Record the noise eta(t) every k steps (0 = never)")
       ->capture_default_str();
   app.add_option("--noise-top", c.learners.noise_top, "Top Hessian directions the noise is projected on")
@@ -71,7 +74,7 @@ void add_training_options(CLI::App& app, RunConfig& c) {
 /// Options of the duality analysis (SPEC §2-5).
 void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
   app.add_option("--layer", a.layer, "Dense layer to analyse")->capture_default_str();
-  app.add_option("--basis", a.basis, "hessian or fisher (empirical Fisher)")->capture_default_str();
+  add_named_option(app, "--basis", a.basis, "hessian or fisher (empirical Fisher)");
   app.add_option("--delta-scale", a.delta_scale, "gamma: analyse gamma dW_k instead of dW_k")->capture_default_str();
   app.add_option("--max-test", a.max_test, "K: analyse only the first K test samples (0 = all)")
       ->capture_default_str();
@@ -99,7 +102,7 @@ std::string prescan(int argc, char** argv, const std::string& name) {
 experiments::SweepSpec initial_spec(int argc, char** argv) {
   experiments::SweepSpec spec;
   if (const auto e = prescan(argc, argv, "--experiment"); !e.empty()) spec = experiments::read_sweep_spec(e);
-  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) spec.base = io::read_config_file(c);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) spec.base = store::read_config_file(c);
   if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(spec.base, p);
   return spec;
 }
@@ -109,7 +112,7 @@ experiments::SweepSpec initial_spec(int argc, char** argv) {
 RunConfig initial_compare_config(int argc, char** argv) {
   RunConfig cfg;
   experiments::apply_compare_defaults(cfg);
-  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) cfg = io::read_config_file(c, cfg);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) cfg = store::read_config_file(c, cfg);
   if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(cfg, p);
   return cfg;
 }
@@ -225,7 +228,7 @@ int run(int argc, char** argv) {
       const auto r = experiments::train_solution(cfg, out);
       if (!secondary)
         std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
-                    r.stop_reason.c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
+                    to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
                     r.train_accuracy, out_dir.c_str());
     } else if (*analyze) {
       const auto a = experiments::analyze_solution(run_dir, cfg.analysis, name, force);

@@ -3,6 +3,8 @@
 // business: all n in this process (local_exchange) or one per process over
 // c10d/Gloo (gloo_exchange).
 #pragma once
+#include <torch/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,11 +35,11 @@ class Exchange {
   /// For every local learner a, the mean over its neighbourhood: "ring" is the
   /// distinct members of {a-1, a, a+1} (mod n), summed in that order and
   /// divided by their count; "all" is every learner (= mean()).
-  virtual LearnerTensors mix(const LearnerTensors& tensors, const std::string& mixing) = 0;
+  virtual LearnerTensors mix(const LearnerTensors& tensors, Mixing mixing) = 0;
 };
 
-/// The exchange a run asks for: local_exchange for backend "local", one
-/// learner per process over c10d/Gloo for "gloo", set up from the environment
+/// The exchange a run asks for: local_exchange for Backend::kLocal, one
+/// learner per process over c10d/Gloo for kGloo, set up from the environment
 /// (gloo_exchange.h; timeout AWD_GLOO_TIMEOUT). Defined in make_exchange.cpp.
 std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners);
 

@@ -178,9 +178,8 @@ class GlooExchange final : public Exchange {
     return unflatten(buf.front(), t.front());
   }
 
-  LearnerTensors mix(const LearnerTensors& t, const std::string& mixing) override {
-    if (mixing == "all") return LearnerTensors(1, mean(t));
-    if (mixing != "ring") throw std::invalid_argument("mixing must be ring or all, not '" + mixing + "'");
+  LearnerTensors mix(const LearnerTensors& t, Mixing mixing) override {
+    if (mixing == Mixing::kAll) return LearnerTensors(1, mean(t));
     torch::NoGradGuard no_grad;
     check(t);
     const int64_t a = o_.rank;
@@ -331,8 +330,8 @@ double gloo_timeout_from_env() {
   return s;
 }
 
-bool is_secondary_rank(const std::string& backend) {
-  if (backend != "gloo") return false;
+bool is_secondary_rank(Backend backend) {
+  if (backend != Backend::kGloo) return false;
   const char* r = std::getenv("RANK");
   return r && *r && std::strtol(r, nullptr, 10) > 0;
 }

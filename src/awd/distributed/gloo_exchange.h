@@ -38,6 +38,6 @@ double gloo_timeout_from_env();
 
 /// True for a process started as a rank > 0 of a gloo group (backend "gloo"
 /// and RANK > 0): it writes no outputs and prints no progress.
-bool is_secondary_rank(const std::string& backend);
+bool is_secondary_rank(Backend backend);
 
 }  // namespace awd::distributed

@@ -32,10 +32,9 @@ class LocalExchange final : public Exchange {
     return mean_of(t, all);
   }
 
-  LearnerTensors mix(const LearnerTensors& t, const std::string& mixing) override {
+  LearnerTensors mix(const LearnerTensors& t, Mixing mixing) override {
     check(t);
-    if (mixing == "all") return LearnerTensors(n_, mean(t));
-    if (mixing != "ring") throw std::invalid_argument("mixing must be ring or all, not '" + mixing + "'");
+    if (mixing == Mixing::kAll) return LearnerTensors(n_, mean(t));
     LearnerTensors out;
     for (int64_t a = 0; a < n_; ++a) out.push_back(mean_of(t, ring_neighbourhood(a, n_)));
     return out;

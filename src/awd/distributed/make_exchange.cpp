@@ -7,9 +7,9 @@
 namespace awd::distributed {
 
 std::unique_ptr<Exchange> make_exchange(const LearnersConfig& learners) {
-  if (learners.backend == "local") return local_exchange(learners.count);
-  if (learners.backend == "gloo") return gloo_exchange(learners.count, gloo_options_from_env(gloo_timeout_from_env()));
-  throw std::invalid_argument("backend must be local or gloo, not '" + learners.backend + "'");
+  if (learners.backend == Backend::kGloo)
+    return gloo_exchange(learners.count, gloo_options_from_env(gloo_timeout_from_env()));
+  return local_exchange(learners.count);
 }
 
 }  // namespace awd::distributed

@@ -1,6 +1,10 @@
 #include "awd/duality/analysis.h"
 
+#include <torch/nn/functional/loss.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 #include "awd/duality/coverage.h"
@@ -36,127 +40,165 @@ double error_rate(const torch::Tensor& logits, const torch::Tensor& labels) {
   return logits.argmax(1).ne(labels).to(torch::kDouble).mean().item<double>();
 }
 
+/// The analysed samples in float64: the correctly labelled training samples
+/// and the test samples, of which the first K are paired.
+struct AnalysedSets {
+  torch::Tensor train_x, train_y, test_x, test_y;
+  int64_t K = 0;
+};
+
+AnalysedSets analysed_sets(const data::Samples& samples, const AnalysisConfig& cfg) {
+  AnalysedSets s;
+  s.train_x = samples.train_inputs.index({samples.clean_mask}).to(torch::kDouble);
+  s.train_y = samples.train_labels.index({samples.clean_mask});
+  s.test_x = samples.test_inputs.to(torch::kDouble);
+  s.test_y = samples.test_labels;
+  s.K = cfg.max_test > 0 ? std::min(cfg.max_test, s.test_x.size(0)) : s.test_x.size(0);
+  return s;
+}
+
+/// The activities entering the layer, computed once: below the layer nothing
+/// changes, and for a CNN those layers cost the most.
+struct Activities {
+  torch::Tensor train, test;  ///< x [S, n], x' [K_all, n]
+  torch::Tensor test_losses;  ///< l(u'; W) of every test sample
+};
+
+/// Fills the losses, errors and ||W|| of `res` (SPEC §1).
+Activities layer_activities(LayerSplit& split, const AnalysedSets& s, AnalysisResult& res) {
+  torch::NoGradGuard no_grad;
+  Activities a;
+  a.train = split.activity(s.train_x);
+  a.test = split.activity(s.test_x);
+  const auto train_logits = split.logits_from_activity(a.train);
+  const auto test_logits = split.logits_from_activity(a.test);
+  a.test_losses = sample_losses(test_logits, s.test_y);
+  res.loss_train = sample_losses(train_logits, s.train_y).mean().item<double>();
+  res.loss_test = a.test_losses.mean().item<double>();
+  res.gap = res.loss_test - res.loss_train;
+  res.train_error = error_rate(train_logits, s.train_y);
+  res.test_error = error_rate(test_logits, s.test_y);
+  res.weight_norm = split.weight().norm().item<double>();
+  return a;
+}
+
+/// The kept pairs (partner activity non-zero) and what the decomposition needs of them.
+struct DualPairs {
+  torch::Tensor keep_idx;       ///< positions among the K pairs
+  torch::Tensor delta;          ///< gamma dW_k [k, m, n]
+  torch::Tensor pair_gap;       ///< l_k (l_k(gamma)) [k]
+  torch::Tensor grad_scale;     ///< s_k with g_k = s_k delta_k (Eq. 8)
+  torch::Tensor test_losses;    ///< l(u'_k; W) [k]
+  torch::Tensor duality_residual;
+};
+
+/// SPEC §3-4: dual weights, pair gaps and effective gradients of the pairs
+/// (x_part, x_test); fills the pair losses and the duality residual of `res`.
+DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch::Tensor& x_test,
+                     const torch::Tensor& labels, const torch::Tensor& test_losses, double delta_scale,
+                     AnalysisResult& res) {
+  DualPairs d;
+  d.keep_idx = (x_part.norm(2, 1) > 0).nonzero().flatten();
+  res.pairs_kept = d.keep_idx.numel();
+  res.pairs_skipped = x_part.size(0) - res.pairs_kept;
+  if (res.pairs_kept == 0) throw std::runtime_error("every partner activity is zero: no pair has a dual weight");
+  const auto xp = x_part.index_select(0, d.keep_idx), xt = x_test.index_select(0, d.keep_idx);
+  const auto yk = labels.index_select(0, d.keep_idx);
+  const auto dW = dual_weights(split.weight(), xp, xt);  // [k, m, n]
+  // z = W x + b: the dual weights change W only, so z(W + dW) = z + dW x.
+  const auto z_part = split.preactivation(xp);
+  const auto partner_losses = sample_losses(split.head(z_part), yk);
+  d.test_losses = test_losses.index_select(0, d.keep_idx);
+  // Eq. 1 checked directly: the partner's loss at W*_k = W + dW_k.
+  const auto z_star = z_part + dW.bmm(xp.unsqueeze(2)).squeeze(2);
+  d.duality_residual = (sample_losses(split.head(z_star), yk) - d.test_losses).abs();
+  if (delta_scale == 1.0) {
+    d.pair_gap = d.test_losses - partner_losses;  // l_k (Eq. 7)
+    d.delta = dW;
+  } else {  // l_k(gamma) along gamma dW_k (SPEC §4, Fig. S5)
+    d.delta = dW * delta_scale;
+    const auto z_gamma = z_part + d.delta.bmm(xp.unsqueeze(2)).squeeze(2);
+    d.pair_gap = sample_losses(split.head(z_gamma), yk) - partner_losses;
+  }
+  d.grad_scale = effective_gradient_scale(d.pair_gap, d.delta);  // Eq. 8: g_k = grad_scale_k delta_k
+  res.loss_partners = partner_losses.mean().item<double>();
+  res.test_loss_pairs = d.test_losses.mean().item<double>();
+  res.pair_gap = d.pair_gap.mean().item<double>();
+  res.duality_max_residual = d.duality_residual.max().item<double>();
+  return d;
+}
+
+/// One row per analysed test sample, the kept pairs' values scattered into place.
+Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, const torch::Tensor& x_test,
+                   const DualPairs& d) {
+  const int64_t K = partner.size(0);
+  auto scatter = [&](const torch::Tensor& v) { return torch::zeros({K}, v.options()).index_copy_(0, d.keep_idx, v); };
+  Pairs p;
+  p.test_index = torch::arange(K, torch::kInt64);
+  p.partner_index = partner;
+  p.norm_x = x_part.norm(2, 1);
+  p.kept = p.norm_x > 0;
+  p.pair_gap = scatter(d.pair_gap);
+  p.norm_dx = (x_test - x_part).norm(2, 1);
+  p.norm_dw = scatter(d.delta.reshape({d.keep_idx.size(0), -1}).norm(2, 1));
+  p.duality_residual = scatter(d.duality_residual);
+  return p;
+}
+
 }  // namespace
 
-AnalysisResult analyze(const models::Classifier& model_in, const data::Samples& samples, const AnalysisConfig& cfg) {
+AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg) {
   AnalysisResult res;
   StageClock clock(res.seconds);
-  auto model = model_in.copy();
-  model->to(torch::kDouble);
-  model->eval();
-  auto fc = model->dense_layer(cfg.layer);
-  const auto W = fc->weight.detach();
-  res.layer = cfg.layer;
+  const auto W = split.weight();
+  res.layer = split.name();
   res.rows = W.size(0);
   res.cols = W.size(1);
   const int64_t N = res.rows * res.cols;
-  constexpr int64_t kMaxDense = 8192;
-  if (N > kMaxDense)
-    throw std::invalid_argument("layer '" + cfg.layer + "' has " + std::to_string(N) +
+  if (N > kMaxDenseWeights)
+    throw std::invalid_argument("layer '" + res.layer + "' has " + std::to_string(N) +
                                 " weights; the dense Hessian eigendecomposition is limited to " +
-                                std::to_string(kMaxDense));
-
-  const auto train_x = samples.train_inputs.index({samples.clean_mask}).to(torch::kDouble);
-  const auto train_y = samples.train_labels.index({samples.clean_mask});
-  const auto test_x = samples.test_inputs.to(torch::kDouble);
-  const auto test_y = samples.test_labels;
-  const int64_t K = cfg.max_test > 0 ? std::min(cfg.max_test, test_x.size(0)) : test_x.size(0);
-
-  // The activities entering the layer, computed once: below the layer nothing
-  // changes, and for a CNN those layers cost the most.
-  torch::Tensor act_train, act_test, test_losses, train_logits, test_logits;
-  {
-    torch::NoGradGuard no_grad;
-    act_train = model->activity(train_x, cfg.layer).reshape({train_x.size(0), -1});
-    act_test = model->activity(test_x, cfg.layer).reshape({test_x.size(0), -1});
-    train_logits = model->logits_from_preactivation(fc->forward(act_train), cfg.layer);
-    test_logits = model->logits_from_preactivation(fc->forward(act_test), cfg.layer);
-    test_losses = sample_losses(test_logits, test_y);
-    res.loss_train = sample_losses(train_logits, train_y).mean().item<double>();
-    res.loss_test = test_losses.mean().item<double>();
-    res.gap = res.loss_test - res.loss_train;
-    res.train_error = error_rate(train_logits, train_y);
-    res.test_error = error_rate(test_logits, test_y);
-    res.weight_norm = W.norm().item<double>();
-  }
+                                std::to_string(kMaxDenseWeights));
+  const auto sets = analysed_sets(samples, cfg);
+  const auto act = layer_activities(split, sets, res);
   clock.lap("losses");
 
   // SPEC §2: partners.
-  const auto kx = test_x.slice(0, 0, K), ky = test_y.slice(0, 0, K);
-  const auto partner = partner_set(kx, ky, train_x, train_y);
+  const auto ky = sets.test_y.slice(0, 0, sets.K);
+  const auto partner = partner_set(sets.test_x.slice(0, 0, sets.K), ky, sets.train_x, sets.train_y);
   clock.lap("partners");
 
-  // SPEC §3-4: activities, dual weights, pair gaps, effective gradients.
   torch::NoGradGuard no_grad;
-  const auto x_test = act_test.slice(0, 0, K);
-  const auto x_part = act_train.index_select(0, partner);
-  const auto norm_x = x_part.norm(2, 1);
-  const auto kept = norm_x > 0;
-  const auto keep_idx = kept.nonzero().flatten();
-  res.pairs_kept = keep_idx.numel();
-  res.pairs_skipped = K - res.pairs_kept;
-  if (res.pairs_kept == 0) throw std::runtime_error("every partner activity is zero: no pair has a dual weight");
-  const auto xp = x_part.index_select(0, keep_idx), xt = x_test.index_select(0, keep_idx);
-  const auto yk = ky.index_select(0, keep_idx);
-  const auto dW = dual_weights(W, xp, xt);  // [k, m, n]
-  const auto z_part = fc->forward(xp);
-  const auto partner_losses = sample_losses(model->logits_from_preactivation(z_part, cfg.layer), yk);
-  const auto test_losses_k = test_losses.slice(0, 0, K).index_select(0, keep_idx);
-  // Eq. 1 checked directly: the partner's loss at W*_k = W + dW_k.
-  const auto z_star = z_part + dW.bmm(xp.unsqueeze(2)).squeeze(2);
-  const auto duality_residual =
-      (sample_losses(model->logits_from_preactivation(z_star, cfg.layer), yk) - test_losses_k).abs();
-  torch::Tensor pair_gap, delta;
-  if (cfg.delta_scale == 1.0) {
-    pair_gap = test_losses_k - partner_losses;  // l_k (Eq. 7)
-    delta = dW;
-  } else {  // l_k(gamma) along gamma dW_k (SPEC §4, Fig. S5)
-    delta = dW * cfg.delta_scale;
-    const auto z_gamma = z_part + delta.bmm(xp.unsqueeze(2)).squeeze(2);
-    pair_gap = sample_losses(model->logits_from_preactivation(z_gamma, cfg.layer), yk) - partner_losses;
-  }
-  const auto g_scale = effective_gradient_scale(pair_gap, delta);  // Eq. 8: g_k = g_scale_k delta_k
-  res.loss_partners = partner_losses.mean().item<double>();
-  res.test_loss_pairs = test_losses_k.mean().item<double>();
-  res.pair_gap = pair_gap.mean().item<double>();
-  res.duality_max_residual = duality_residual.max().item<double>();
+  const auto x_test = act.test.slice(0, 0, sets.K);
+  const auto x_part = act.train.index_select(0, partner);
+  const auto pairs = dual_pairs(split, x_part, x_test, ky, act.test_losses.slice(0, 0, sets.K), cfg.delta_scale, res);
   clock.lap("dual_weights");
 
   // SPEC §5: the basis.
-  torch::Tensor basis, lambda;
+  Eigenbasis basis;
   {
     torch::AutoGradMode grad_on(true);
-    const auto lin = linearize_activity(*model, cfg.layer, act_train);
-    const auto matrix = cfg.basis == "fisher" ? empirical_fisher(lin, train_y) : layer_hessian(lin);
+    const auto matrix = basis_matrix(linearize_activity(split, act.train), sets.train_y, cfg.basis);
     clock.lap("hessian");
-    std::tie(lambda, basis) = torch::linalg_eigh(matrix);
+    basis = eigenbasis(matrix);
     clock.lap("eigh");
   }
-  res.decomposition = decompose_scaled(delta.reshape({res.pairs_kept, N}), g_scale, basis, lambda, cfg.n_sharp);
+  res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, N}), pairs.grad_scale, basis.vectors,
+                                       basis.lambda, cfg.n_sharp);
   res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
   clock.lap("decomposition");
 
   // Paper Fig. S6: how far the training loss stays low along the sharpest directions.
   if (cfg.flatness_top > 0) {
     const auto& dirs = res.decomposition.directions;
-    res.flatness = flatness(*model, cfg.layer, train_x, train_y, basis, dirs.basis_index, dirs.lambda, dirs.sigma_g,
-                            cfg.flatness_top);
+    res.flatness = flatness(split, sets.train_x, sets.train_y, basis.vectors, dirs.basis_index, dirs.lambda,
+                            dirs.sigma_g, cfg.flatness_top);
     clock.lap("flatness");
   }
   // Paper Fig. S1: kept pairs are in the seeded shuffled test order, so a prefix is a random subset.
-  res.coverage = pair_gap_coverage(pair_gap, test_losses_k, res.loss_train);
+  res.coverage = pair_gap_coverage(pairs.pair_gap, pairs.test_losses, res.loss_train);
   clock.lap("coverage");
-
-  auto& p = res.pairs;
-  p.test_index = torch::arange(K, torch::kInt64);
-  p.partner_index = partner;
-  p.kept = kept;
-  auto scatter = [&](const torch::Tensor& v) { return torch::zeros({K}, v.options()).index_copy_(0, keep_idx, v); };
-  p.pair_gap = scatter(pair_gap);
-  p.norm_x = norm_x;
-  p.norm_dx = (x_test - x_part).norm(2, 1);
-  p.norm_dw = scatter(delta.reshape({res.pairs_kept, -1}).norm(2, 1));
-  p.duality_residual = scatter(duality_residual);
+  res.pairs = pair_records(partner, x_part, x_test, pairs);
   return res;
 }
 

@@ -1,5 +1,8 @@
 // The whole activity-weight duality analysis of one solution (SPEC §2-5).
 #pragma once
+#include <torch/types.h>
+
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -8,7 +11,7 @@
 #include "awd/duality/coverage.h"
 #include "awd/duality/decomposition.h"
 #include "awd/duality/flatness.h"
-#include "awd/models/classifier.h"
+#include "awd/duality/layer_split.h"
 
 namespace awd::duality {
 
@@ -43,8 +46,11 @@ struct AnalysisResult {
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 
-/// Analyses `model` (left unchanged; the analysis runs on a float64 copy in
-/// eval mode) on the run's samples. Corrupted training samples are excluded.
-AnalysisResult analyze(const models::Classifier& model, const data::Samples& samples, const AnalysisConfig& cfg);
+/// The largest layer the dense Hessian eigendecomposition takes (N = m n weights).
+inline constexpr int64_t kMaxDenseWeights = 8192;
+
+/// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on
+/// the run's samples. Corrupted training samples are excluded.
+AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg);
 
 }  // namespace awd::duality

@@ -5,7 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "awd/models/classifier.h"
+#include <torch/nn/functional/loss.h>
 
 namespace awd::duality {
 
@@ -42,7 +42,7 @@ double loss_multiple_distance(const LineLoss& loss, const LineSearchOptions& opt
   return 0.5 * (lo + hi);
 }
 
-Flatness flatness(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs,
+Flatness flatness(LayerSplit& split, const torch::Tensor& inputs,
                   const torch::Tensor& labels, const torch::Tensor& basis, const torch::Tensor& ranked_basis_index,
                   const torch::Tensor& ranked_lambda, const torch::Tensor& ranked_sigma_g, int64_t top) {
   torch::NoGradGuard no_grad;
@@ -54,11 +54,10 @@ Flatness flatness(models::Classifier& model, const std::string& layer, const tor
   f.direction = basis.index_select(1, f.basis_index).t().contiguous();
   f.t_plus = torch::empty({K}, torch::kDouble);
   f.t_minus = torch::empty({K}, torch::kDouble);
-  auto fc = model.dense_layer(layer);
-  const auto W = fc->weight.detach();
+  const auto W = split.weight();
   const int64_t m = W.size(0), n = W.size(1);
-  const auto x = model.activity(inputs, layer).reshape({inputs.size(0), n});
-  const auto z = fc->forward(x);  // bias included: the move changes W only
+  const auto x = split.activity(inputs);
+  const auto z = split.preactivation(x);  // bias included: the move changes W only
   LineSearchOptions opt;
   // v_i has unit norm, so t is measured in the units of ||W||: the search
   // scales with the layer instead of assuming a size.
@@ -70,7 +69,7 @@ Flatness flatness(models::Classifier& model, const std::string& layer, const tor
     const auto dz = x.matmul(V.t());  // z(t) = (W + t V) x = z + t V x
     auto along = [&](double sign) -> LineLoss {
       return [&, sign](double t) {
-        const auto logits = model.logits_from_preactivation(z + (sign * t) * dz, layer);
+        const auto logits = split.head(z + (sign * t) * dz);
         return torch::nn::functional::cross_entropy(logits, labels).item<double>();
       };
     };

@@ -2,12 +2,10 @@
 #pragma once
 #include <torch/types.h>
 
+#include <cstdint>
 #include <functional>
-#include <string>
 
-namespace awd::models {
-class Classifier;
-}
+#include "awd/duality/layer_split.h"
 
 namespace awd::duality {
 
@@ -48,7 +46,7 @@ struct Flatness {
 /// z(t) = z + t x V_i^T and the layers above run on z(t); the weights are
 /// never touched. The search runs over t up to 1e4 ||W||_F, starting at
 /// 1e-3 ||W||_F, to a relative tolerance of 1e-6.
-Flatness flatness(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs,
+Flatness flatness(LayerSplit& split, const torch::Tensor& inputs,
                   const torch::Tensor& labels, const torch::Tensor& basis, const torch::Tensor& ranked_basis_index,
                   const torch::Tensor& ranked_lambda, const torch::Tensor& ranked_sigma_g, int64_t top);
 

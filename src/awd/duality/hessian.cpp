@@ -1,23 +1,26 @@
 #include "awd/duality/hessian.h"
 
+#include <torch/autograd.h>
+#include <torch/linalg.h>
+
+#include <vector>
+
 namespace awd::duality {
 
-LayerLinearization linearize(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs) {
+LayerLinearization linearize(LayerSplit& split, const torch::Tensor& inputs) {
   torch::Tensor activity;
   {
     torch::NoGradGuard no_grad;
-    activity = model.activity(inputs, layer).reshape({inputs.size(0), -1});
+    activity = split.activity(inputs);
   }
-  return linearize_activity(model, layer, activity);
+  return linearize_activity(split, activity);
 }
 
-LayerLinearization linearize_activity(models::Classifier& model, const std::string& layer,
-                                      const torch::Tensor& activity) {
-  auto fc = model.dense_layer(layer);
+LayerLinearization linearize_activity(LayerSplit& split, const torch::Tensor& activity) {
   LayerLinearization lin;
   lin.activity = activity;
-  auto z = fc->forward(lin.activity).detach().requires_grad_(true);
-  auto logits = model.logits_from_preactivation(z, layer);
+  auto z = split.preactivation(lin.activity).detach().requires_grad_(true);
+  auto logits = split.head(z);
   const int64_t C = logits.size(1);
   std::vector<torch::Tensor> rows;
   for (int64_t c = 0; c < C; ++c)
@@ -82,6 +85,15 @@ torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tenso
   const auto delta = lin.jacobian.transpose(1, 2).matmul(residual.unsqueeze(2)).squeeze(2);  // [S, m]
   const auto grads = (delta.unsqueeze(2) * lin.activity.unsqueeze(1)).reshape({S, -1});
   return grads.t().matmul(grads).div_(double(S));
+}
+
+torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis) {
+  return basis == Basis::kFisher ? empirical_fisher(lin, labels) : layer_hessian(lin);
+}
+
+Eigenbasis eigenbasis(const torch::Tensor& matrix) {
+  auto [lambda, vectors] = torch::linalg::eigh(matrix, "L");
+  return {lambda, vectors};
 }
 
 }  // namespace awd::duality

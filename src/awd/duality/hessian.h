@@ -2,9 +2,8 @@
 #pragma once
 #include <torch/types.h>
 
-#include <string>
-
-#include "awd/models/classifier.h"
+#include "awd/config.h"
+#include "awd/duality/layer_split.h"
 
 namespace awd::duality {
 
@@ -16,14 +15,13 @@ struct LayerLinearization {
   torch::Tensor probs;     ///< softmax p_j [S, C]
 };
 
-/// Activities and logit Jacobians of `layer` for every sample, one backward
-/// pass per class over the whole batch (the samples do not interact in eval
-/// mode). Runs in the model's dtype.
-LayerLinearization linearize(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs);
-/// The same from activities x [S, n] already computed (the layers below
-/// `layer` are then not run again: for a CNN they cost the most).
-LayerLinearization linearize_activity(models::Classifier& model, const std::string& layer,
-                                      const torch::Tensor& activity);
+/// Activities and logit Jacobians of the split's layer for every sample, one
+/// backward pass per class over the whole batch (the samples do not interact
+/// in eval mode).
+LayerLinearization linearize(LayerSplit& split, const torch::Tensor& inputs);
+/// The same from activities x [S, n] already computed (the layers below the
+/// split are then not run again: for a CNN they cost the most).
+LayerLinearization linearize_activity(LayerSplit& split, const torch::Tensor& activity);
 
 /// H = d^2 L / dW^2 of the mean cross-entropy over the samples, flattened
 /// row-major (index a*n + b for W[a, b]); [m*n, m*n].
@@ -36,5 +34,17 @@ torch::Tensor layer_hessian(const LayerLinearization& lin);
 /// Empirical Fisher F = (1/S) sum_j grad l_j grad l_j^T with grad l_j = vec(delta_j x_j^T),
 /// delta_j = A_j^T (p_j - e_{y_j}) (SPEC §5 option).
 torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tensor& labels);
+
+/// The matrix whose eigenvectors are the basis of SPEC §5: layer_hessian or
+/// empirical_fisher.
+torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis);
+
+/// Eigenpairs of a symmetric matrix, eigenvalues ascending, eigenvectors as
+/// columns (LAPACK's syevd on the lower triangle).
+struct Eigenbasis {
+  torch::Tensor lambda;   ///< [N]
+  torch::Tensor vectors;  ///< [N, N]
+};
+Eigenbasis eigenbasis(const torch::Tensor& matrix);
 
 }  // namespace awd::duality

@@ -230,7 +230,7 @@ SweepSpec compare_spec(const RunConfig& base, int64_t repeats) {
   spec.values = {"ssgd", "dpsgd"};
   spec.repeats = repeats;
   spec.base = base;
-  spec.base.learners.algo = "ssgd";  // swept; one canonical value so that sweep.json does not depend on --algo
+  spec.base.learners.algo = Algo::kSsgd;  // swept; one canonical value so that sweep.json does not depend on --algo
   return sweep_spec_from_json(to_json(spec), "compare");  // validates every value
 }
 
@@ -384,7 +384,7 @@ std::string write_compare_report(const std::string& dir) {
                 "n = %lld learners x b = %lld (B = %lld), alpha = %g, mixing %s, %lld repeat%s with paired seeds",
                 static_cast<long long>(cfg.learners.count), static_cast<long long>(cfg.train.batch_size),
                 static_cast<long long>(cfg.learners.count * cfg.train.batch_size), cfg.train.lr,
-                cfg.learners.mixing.c_str(), static_cast<long long>(spec.repeats), spec.repeats == 1 ? "" : "s");
+                to_string(cfg.learners.mixing).c_str(), static_cast<long long>(spec.repeats), spec.repeats == 1 ? "" : "s");
   const std::string setting = line;
 
   ReportAddition add;

@@ -5,7 +5,9 @@
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
 #include "awd/distributed/exchange.h"
-#include "awd/io/run_dir.h"
+#include "awd/duality/sequential_split.h"
+#include "awd/store/analysis_files.h"
+#include "awd/store/run_dir.h"
 #include "awd/models/classifier.h"
 #include "awd/train/learners.h"
 #include "awd/util/threads.h"
@@ -24,7 +26,7 @@ std::vector<int64_t> input_shape(const data::Dataset& ds) {
 }
 
 /// Plain SGD unless the run asks for several learners, another backend or the noise record.
-bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == "local" && l.noise_every == 0; }
+bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == Backend::kLocal && l.noise_every == 0; }
 
 train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out,
                             distributed::Exchange& exchange) {
@@ -41,8 +43,8 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
                           : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
                                                   exchange, progress);
   if (!writes) return result;  // the process holding learner 0 writes the run directory
-  io::save_run(out.dir, cfg, folder, subset, *model, result);
-  if (result.stop_reason == "diverged")
+  store::save_run(out.dir, cfg, folder, subset, *model, result);
+  if (result.stop_reason == StopReason::kDiverged)
     throw TrainingDiverged("training diverged at epoch " + std::to_string(result.epochs) +
                            " (non-finite loss); recorded in " + out.dir + "/training.json");
   return result;
@@ -51,24 +53,26 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
 AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
                           const std::string& name, bool force) {
   const auto& analysis = cfg.analysis;
-  const auto run = io::load_run(run_dir, folder);
-  if (run.training.stop_reason == "diverged")
+  const auto run = store::load_run(run_dir, folder);
+  if (run.training.stop_reason == StopReason::kDiverged)
     throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
   AnalysisOutput out;
   out.dir = (fs::path(run_dir) / name).string();
-  io::prepare_output_dir(out.dir, kAnalysed, force);
+  store::prepare_output_dir(out.dir, kAnalysed, force);
   const auto samples = data::materialize(folder, run.subset);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
-  out.result = duality::analyze(*run.model, samples, analysis);
-  io::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
-  out.table = io::summary_table(run.training, out.result);
+  // The analysis works on a float64 copy of the saved model, cut open at the layer.
+  const auto split = duality::sequential_split(*run.model, analysis.layer);
+  out.result = duality::analyze(*split, samples, analysis);
+  store::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
+  out.table = store::summary_table(run.training, out.result);
   return out;
 }
 
 /// Checks the output folder before any data is read; only the writing process touches it.
 void prepare_training(const OutputOptions& out, const distributed::Exchange& exchange) {
   if (!exchange.writes_outputs()) return;
-  io::prepare_output_dir(out.dir, kFinished, out.force);
+  store::prepare_output_dir(out.dir, kFinished, out.force);
   // A forced re-run must not leave the old finish marker beside new partial files.
   fs::remove(fs::path(out.dir) / kFinished);
 }
@@ -84,7 +88,7 @@ train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
                                 bool force) {
-  auto cfg = io::load_run_config(run_dir);
+  auto cfg = store::load_run_config(run_dir);
   cfg.analysis = analysis;
   validate(cfg);
   return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force);

@@ -19,7 +19,8 @@
 #include <thread>
 
 #include "awd/io/files.h"
-#include "awd/io/run_dir.h"
+#include "awd/store/config_json.h"
+#include "awd/store/run_dir.h"
 
 extern char** environ;
 namespace fs = std::filesystem;
@@ -54,9 +55,9 @@ const Parameter kParameters[] = {
     {"delta_scale", "gamma", false, [](RunConfig& c, double v) { c.analysis.delta_scale = v; }},
     {"learners", "n", true, [](RunConfig& c, double v) { c.learners.count = std::llround(v); }},
     {"algo", "algo", false, nullptr, {"ssgd", "dpsgd"},
-     [](RunConfig& c, const std::string& v) { c.learners.algo = v; }},
+     [](RunConfig& c, const std::string& v) { c.learners.algo = parse_option<Algo>(v); }},
     {"mixing", "mixing", false, nullptr, {"ring", "all"},
-     [](RunConfig& c, const std::string& v) { c.learners.mixing = v; }},
+     [](RunConfig& c, const std::string& v) { c.learners.mixing = parse_option<Mixing>(v); }},
 };
 
 const Parameter& find_parameter(const std::string& name) {
@@ -187,7 +188,7 @@ json to_json(const SweepSpec& spec) {
   json values = json::array();
   for (const auto& v : spec.values) values.push_back(v.is_number() ? json(v.number()) : json(v.str()));
   return {{"name", spec.name}, {"parameter", spec.parameter}, {"values", values},
-          {"repeats", spec.repeats}, {"config", io::to_json(spec.base)}};
+          {"repeats", spec.repeats}, {"config", store::to_json(spec.base)}};
 }
 
 SweepSpec sweep_spec_from_json(const json& j, const std::string& source) {
@@ -223,7 +224,7 @@ SweepSpec sweep_spec_from_json(const json& j, const std::string& source) {
           throw std::invalid_argument("\"values\" lists " + spec.values[a].str() + " twice");
     spec.repeats = j.value("repeats", int64_t{10});
     if (spec.repeats < 1) throw std::invalid_argument("\"repeats\" must be at least 1");
-    if (j.contains("config")) io::update_from_json(spec.base, j.at("config"), "config");
+    if (j.contains("config")) store::update_from_json(spec.base, j.at("config"), "config");
     for (const auto& v : spec.values) {
       RunConfig probe = spec.base;
       set_parameter(probe, spec.parameter, v);
@@ -267,7 +268,7 @@ std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, si
 
 SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
-  io::prepare_output_dir(opt.dir, "", true);
+  store::prepare_output_dir(opt.dir, "", true);
   const auto spec_path = (fs::path(opt.dir) / "sweep.json").string();
   if (fs::exists(spec_path) && identity(read_sweep_spec(spec_path)) != identity(spec))
     throw std::runtime_error(opt.dir + ": holds a sweep of another experiment (" + spec_path +
@@ -285,7 +286,7 @@ SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
         continue;
       }
       fs::create_directories(dir);
-      io::write_atomic(dir + "/request.json", io::to_json(solution_config(spec, v, r)).dump(1) + "\n");
+      io::write_atomic(dir + "/request.json", store::to_json(solution_config(spec, v, r)).dump(1) + "\n");
       todo.push_back({v, r, dir});
     }
   if (opt.progress && status.already_done)

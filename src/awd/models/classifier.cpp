@@ -1,12 +1,13 @@
 #include "awd/models/classifier.h"
 
+#include "awd/models/training_view.h"
+
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/pooling.h>
 
-#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,7 +34,7 @@ std::vector<std::string> Classifier::dense_layer_names() const {
   return out;
 }
 
-size_t Classifier::stage_index(const std::string& name) const {
+size_t Classifier::dense_stage(const std::string& name) const {
   std::string dense;
   for (const auto& n : dense_layer_names()) dense += (dense.empty() ? "" : ", ") + n;
   for (size_t i = 0; i < names_.size(); ++i) {
@@ -46,34 +47,10 @@ size_t Classifier::stage_index(const std::string& name) const {
 }
 
 torch::nn::Linear Classifier::dense_layer(const std::string& name) const {
-  return torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(stages_->ptr(stage_index(name))));
-}
-
-torch::Tensor Classifier::activity(const torch::Tensor& inputs, const std::string& name) {
-  const size_t stop = stage_index(name);
-  torch::Tensor h = inputs;
-  auto it = stages_->begin();
-  for (size_t i = 0; i < stop; ++i, ++it) h = it->forward(h);
-  return h;
-}
-
-torch::Tensor Classifier::logits_from_preactivation(const torch::Tensor& z, const std::string& name) {
-  const size_t start = stage_index(name) + 1;
-  torch::Tensor h = z;
-  auto it = stages_->begin() + static_cast<std::ptrdiff_t>(start);
-  for (; it != stages_->end(); ++it) h = it->forward(h);
-  return h;
+  return torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(stages_->ptr(dense_stage(name))));
 }
 
 namespace {
-
-/// SPEC §7 initialisation of one weight tensor with the given fans.
-void init_weight(torch::Tensor& w, int64_t fan_in, int64_t fan_out, const ModelConfig& cfg,
-                 torch::Generator& gen) {
-  const double bound = cfg.init == "torch" ? cfg.init_scale / std::sqrt(double(fan_in))
-                                           : cfg.init_scale * std::sqrt(6.0 / double(fan_in + fan_out));
-  w.uniform_(-bound, bound, gen);
-}
 
 torch::nn::Sequential build_mlp(const ModelConfig& cfg, int64_t inputs, int64_t num_classes) {
   torch::nn::Sequential seq;
@@ -137,55 +114,16 @@ torch::nn::Sequential build_cnn(const ModelConfig& cfg, const std::vector<int64_
   return seq;
 }
 
-/// SPEC §7 initialisation of a layer's weight and bias. The bias bound is
-/// PyTorch's default 1/sqrt(fan_in), scaled by s only in the "torch" option.
-void init_layer(torch::Tensor& weight, torch::Tensor& bias, int64_t fan_in, int64_t fan_out, const ModelConfig& cfg,
-                torch::Generator& gen) {
-  init_weight(weight, fan_in, fan_out, cfg, gen);
-  if (bias.defined()) {
-    const double b = (cfg.init == "torch" ? cfg.init_scale : 1.0) / std::sqrt(double(fan_in));
-    bias.uniform_(-b, b, gen);
-  }
-}
-
 }  // namespace
 
 std::shared_ptr<Classifier> make_classifier(const ModelConfig& cfg, std::vector<int64_t> input_shape,
                                             int64_t num_classes, uint64_t seed) {
   int64_t inputs = 1;
   for (auto d : input_shape) inputs *= d;
-  torch::nn::Sequential seq;
-  if (cfg.arch == "mlp") {
-    seq = build_mlp(cfg, inputs, num_classes);
-  } else if (cfg.arch == "cnn") {
-    seq = build_cnn(cfg, input_shape, num_classes);
-  } else {
-    throw std::invalid_argument("unknown model architecture '" + cfg.arch + "' (known: mlp, cnn)");
-  }
-  auto model = std::make_shared<Classifier>(seq);
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  torch::NoGradGuard no_grad;
-  // Layers are initialised in stage order from one generator, so the seed
-  // alone fixes every weight.
-  for (const auto& child : seq->children()) {
-    if (auto* lin = child->as<torch::nn::Linear>()) {
-      init_layer(lin->weight, lin->bias, lin->options.in_features(), lin->options.out_features(), cfg, gen);
-    } else if (auto* conv = child->as<torch::nn::Conv2d>()) {
-      // A conv weight [out, in, k, k]: each output sees in*k*k inputs and
-      // each input reaches out*k*k outputs (the fans torch's Xavier uses).
-      const auto& o = conv->options;
-      const int64_t area = (*o.kernel_size())[0] * (*o.kernel_size())[1];
-      init_layer(conv->weight, conv->bias, o.in_channels() * area, o.out_channels() * area, cfg, gen);
-    }
-  }
+  auto model = std::make_shared<Classifier>(cfg.arch == Arch::kCnn ? build_cnn(cfg, input_shape, num_classes)
+                                                                   : build_mlp(cfg, inputs, num_classes));
+  initialize(*model, cfg, seed);
   return model;
-}
-
-std::vector<torch::Tensor> weight_tensors(Classifier& model) {
-  std::vector<torch::Tensor> out;
-  for (const auto& p : model.named_parameters())
-    if (p.key().size() >= 6 && p.key().compare(p.key().size() - 6, 6, "weight") == 0) out.push_back(p.value());
-  return out;
 }
 
 }  // namespace awd::models

@@ -10,6 +10,9 @@
 // same as one learner with batch B. The stop rule and every reported number
 // are those of the mean weights w_bar, which `model` holds at the end.
 #pragma once
+#include <cstdint>
+#include <string>
+
 #include "awd/config.h"
 #include "awd/data/subset.h"
 #include "awd/distributed/exchange.h"
@@ -17,6 +20,10 @@
 #include "awd/train/trainer.h"
 
 namespace awd::train {
+
+/// std::invalid_argument (one line) when n learners outnumber the training
+/// samples: some learner would never get a sample.
+void require_learners_fit(int64_t learners, int64_t train_samples);
 
 /// Trains the learners of `exchange` held by this process; `model` is the
 /// initial network (the same on every process) and ends as w_bar. With

@@ -1,8 +1,14 @@
 #include "awd/train/trainer.h"
 
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/sgd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+
+#include "awd/models/training_view.h"
 
 namespace awd::train {
 
@@ -21,7 +27,14 @@ Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, cons
 torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg) {
   torch::Tensor sq = weights.front().pow(2).sum();
   for (size_t i = 1; i < weights.size(); ++i) sq = sq + weights[i].pow(2).sum();
-  return cfg.decay_penalty == "squared" ? 0.5 * cfg.weight_decay * sq : cfg.weight_decay * sq.sqrt();
+  return cfg.decay_penalty == DecayPenalty::kSquared ? 0.5 * cfg.weight_decay * sq : cfg.weight_decay * sq.sqrt();
+}
+
+torch::Tensor objective(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels,
+                        const TrainConfig& cfg, bool decay) {
+  auto loss = torch::nn::functional::cross_entropy(model.forward(inputs), labels);
+  if (decay) loss = loss + decay_penalty(models::decayed_weights(model), cfg);
+  return loss;
 }
 
 bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, double seconds, const TrainConfig& cfg,
@@ -34,8 +47,8 @@ bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, dou
   result.seconds = seconds;
   const bool diverged = !std::isfinite(eval.loss);
   const bool done = eval.loss < cfg.stop_loss && eval.accuracy > cfg.stop_accuracy;
-  if (diverged) result.stop_reason = "diverged";
-  if (done) result.stop_reason = "stop_rule";
+  if (diverged) result.stop_reason = StopReason::kDiverged;
+  if (done) result.stop_reason = StopReason::kStopRule;
   if (on_epoch) on_epoch(rec, cfg);
   return diverged || done;
 }
@@ -53,20 +66,17 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
   const auto clean_inputs = inputs.index({samples.clean_mask});
   const auto clean_labels = labels.index({samples.clean_mask});
   const int64_t n = inputs.size(0);
-  const auto weights = models::weight_tensors(model);
   torch::optim::SGD sgd(model.parameters(), torch::optim::SGDOptions(cfg.lr));
 
   TrainResult result;
-  result.stop_reason = "max_epoch";
+  result.stop_reason = StopReason::kMaxEpoch;
   model.train();
   for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
     const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
     const auto order = torch::randperm(n, shuffle_gen, torch::kInt64);
     for (int64_t begin = 0; begin < n; begin += cfg.batch_size) {
       const auto idx = order.slice(0, begin, std::min(n, begin + cfg.batch_size));
-      auto loss = torch::nn::functional::cross_entropy(model.forward(inputs.index_select(0, idx)),
-                                                       labels.index_select(0, idx));
-      if (decay) loss = loss + decay_penalty(weights, cfg);
+      auto loss = objective(model, inputs.index_select(0, idx), labels.index_select(0, idx), cfg, decay);
       // Dropping the gradients lets backward hand its fresh buffers over
       // instead of zero-filling and then adding (same values, fewer ops).
       model.zero_grad(/*set_to_none=*/true);

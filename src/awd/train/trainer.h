@@ -1,5 +1,8 @@
 // Plain SGD training with the paper's knobs and stop rule (SPEC §7).
 #pragma once
+#include <torch/types.h>
+
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,7 +40,7 @@ struct NoiseRecord {
 };
 
 struct TrainResult {
-  std::string stop_reason;  ///< "stop_rule", "max_epoch" or "diverged"
+  StopReason stop_reason = StopReason::kMaxEpoch;
   int64_t epochs = 0;
   double train_loss = 0, train_accuracy = 0;
   double seconds = 0;
@@ -49,8 +52,13 @@ struct TrainResult {
 using EpochCallback = std::function<void(const EpochRecord&, const TrainConfig&)>;
 
 /// The weight-decay penalty (SPEC §7): beta ||w|| or, with decay_penalty
-/// "squared", beta/2 ||w||^2, w being every weight of the network as one vector.
+/// squared, beta/2 ||w||^2, w being every weight of the network as one vector.
 torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg);
+
+/// The objective trained on (SPEC §7): the mean cross-entropy of `model` on
+/// (inputs, labels), plus decay_penalty of its decayed weights while `decay`.
+torch::Tensor objective(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels,
+                        const TrainConfig& cfg, bool decay);
 
 /// Ends an epoch the same way for every trainer: records `eval` (of the
 /// reported weights on the correctly labelled samples), applies the stop rule
@@ -61,7 +69,7 @@ bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, dou
 /// Trains `model` in place with SGD on `samples` (all training samples,
 /// corrupted ones included). The stop rule is checked on the correctly
 /// labelled ones after every epoch. A non-finite loss stops training with
-/// stop_reason "diverged".
+/// StopReason::kDiverged.
 TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                       const EpochCallback& on_epoch = {});
 

@@ -1,0 +1,171 @@
+#include "awd/store/analysis_files.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "awd/io/files.h"
+#include "awd/store/config_json.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace awd::store {
+namespace {
+
+std::string join(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+json summary_json(const RunConfig& cfg, const train::TrainResult& training, const duality::AnalysisResult& r) {
+  const auto& d = r.decomposition;
+  json drops = json::array();
+  for (const auto& x : d.largest_drops)
+    drops.push_back({{"rank", x.rank}, {"log_ratio", std::isfinite(x.log_ratio) ? json(x.log_ratio) : json("inf")}});
+  // JSON has no infinity: null is a direction whose loss never doubled within the cap.
+  json flat_F = json::array();
+  if (r.flatness.F.defined())
+    for (int64_t i = 0; i < r.flatness.F.numel(); ++i) {
+      const double v = r.flatness.F[i].item<double>();
+      flat_F.push_back(std::isfinite(v) ? json(v) : json(nullptr));
+    }
+  return {
+      {"awd_version", AWD_VERSION},
+      {"config", to_json(cfg)},
+      {"training", {{"stop_reason", to_string(training.stop_reason)}, {"epochs", training.epochs},
+                    {"train_loss", std::isfinite(training.train_loss) ? json(training.train_loss) : json(nullptr)},
+                    {"train_accuracy", training.train_accuracy}, {"seconds", training.seconds}}},
+      {"layer", r.layer}, {"m", r.rows}, {"n", r.cols}, {"N", r.rows * r.cols},
+      {"basis", to_string(cfg.analysis.basis)}, {"delta_scale", cfg.analysis.delta_scale},
+      {"loss_train", r.loss_train}, {"loss_test", r.loss_test}, {"loss_partners", r.loss_partners},
+      {"loss_test_pairs", r.test_loss_pairs},
+      {"gap", r.gap}, {"pair_gap", r.pair_gap}, {"eq10_sum", d.eq10_sum}, {"eq10_residual", r.eq10_residual},
+      {"sum_dL", d.sum_dL}, {"n_sharp", d.n_sharp}, {"n_sharp_fixed", d.n_sharp_fixed},
+      {"dL_sharp", d.dL_sharp}, {"dL_flat", d.dL_flat}, {"largest_sharpness_drops", drops},
+      {"duality_max_residual", r.duality_max_residual},
+      {"weight_norm", r.weight_norm}, {"train_error", r.train_error}, {"test_error", r.test_error},
+      {"pairs_kept", r.pairs_kept}, {"pairs_skipped", r.pairs_skipped},
+      {"flatness_F", flat_F},
+      {"seconds", r.seconds}};
+}
+
+std::string directions_csv(const duality::Directions& dir_) {
+  std::ostringstream csv;
+  csv.precision(17);
+  csv << "rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L\n";
+  const auto cols = torch::stack({dir_.lambda, dir_.sigma_g, dir_.sigma_w, dir_.mu_g, dir_.mu_w, dir_.c, dir_.dL,
+                                  dir_.S_w, dir_.S_L}, 1).contiguous();
+  const auto a = cols.accessor<double, 2>();
+  const auto bi = dir_.basis_index.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < cols.size(0); ++i) {
+    csv << i + 1 << ',' << bi[i];
+    for (int64_t k = 0; k < cols.size(1); ++k) csv << ',' << a[i][k];
+    csv << '\n';
+  }
+  return csv.str();
+}
+
+/// The partner's index into the run's training set counts the clean samples only.
+std::string pairs_csv(const data::Subset& subset, const duality::Pairs& p) {
+  std::ostringstream pcsv;
+  pcsv.precision(17);
+  pcsv << "k,test_sample,partner,partner_sample,kept,l_k,norm_x,norm_dx,norm_dW,duality_residual\n";
+  const auto ti = p.test_index.accessor<int64_t, 1>();
+  const auto pi = p.partner_index.accessor<int64_t, 1>();
+  const auto kept = p.kept.accessor<bool, 1>();
+  const auto num = torch::stack({p.pair_gap, p.norm_x, p.norm_dx, p.norm_dw, p.duality_residual}, 1).contiguous();
+  const auto na = num.accessor<double, 2>();
+  std::vector<int64_t> clean;
+  for (size_t i = 0; i < subset.corrupted.size(); ++i)
+    if (!subset.corrupted[i]) clean.push_back(subset.train_indices[i]);
+  for (int64_t k = 0; k < num.size(0); ++k) {
+    pcsv << ti[k] << ',' << subset.test_indices.at(ti[k]) << ',' << pi[k] << ',' << clean.at(pi[k]) << ','
+         << (kept[k] ? 1 : 0);
+    for (int64_t c = 0; c < num.size(1); ++c) pcsv << ',' << na[k][c];
+    pcsv << '\n';
+  }
+  return pcsv.str();
+}
+
+/// std::ostream writes +inf as "inf": a direction whose loss never doubles (paper Fig. S6).
+std::string flatness_csv(const duality::Flatness& f) {
+  std::ostringstream fcsv;
+  fcsv.precision(17);
+  fcsv << "rank,basis_index,lambda,sigma_g,t_plus,t_minus,F\n";
+  const auto fb = f.basis_index.accessor<int64_t, 1>();
+  const auto fv = torch::stack({f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F}, 1).contiguous();
+  const auto fa = fv.accessor<double, 2>();
+  for (int64_t i = 0; i < fv.size(0); ++i) {
+    fcsv << i + 1 << ',' << fb[i];
+    for (int64_t k = 0; k < fv.size(1); ++k) fcsv << ',' << fa[i][k];
+    fcsv << '\n';
+  }
+  return fcsv.str();
+}
+
+std::string coverage_csv(const duality::Coverage& c) {
+  std::ostringstream ccsv;
+  ccsv.precision(17);
+  ccsv << "fraction,pairs,pair_gap,gap\n";
+  const auto cp = c.pairs.accessor<int64_t, 1>();
+  const auto cv = torch::stack({c.fraction, c.pair_gap, c.gap}, 1).contiguous();
+  const auto ca = cv.accessor<double, 2>();
+  for (int64_t i = 0; i < cv.size(0); ++i)
+    ccsv << ca[i][0] << ',' << cp[i] << ',' << ca[i][1] << ',' << ca[i][2] << '\n';
+  return ccsv.str();
+}
+
+}  // namespace
+
+void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
+                   const train::TrainResult& training, const duality::AnalysisResult& r) {
+  io::write_atomic(join(dir, "directions.csv"), directions_csv(r.decomposition.directions));
+  io::write_atomic(join(dir, "pairs.csv"), pairs_csv(subset, r.pairs));
+  if (r.flatness.F.defined() && r.flatness.F.numel() > 0)
+    io::write_atomic(join(dir, "flatness.csv"), flatness_csv(r.flatness));
+  if (r.coverage.fraction.defined()) io::write_atomic(join(dir, "coverage.csv"), coverage_csv(r.coverage));
+  // Last: summary.json marks a finished analysis.
+  io::write_atomic(join(dir, "summary.json"), summary_json(cfg, training, r).dump(1) + "\n");
+}
+
+std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+  const auto& d = r.decomposition;
+  char buf[4096];
+  std::string drops;
+  for (const auto& x : d.largest_drops) drops += (drops.empty() ? "" : ", ") + std::to_string(x.rank);
+  // One line for paper Fig. S6: the sharpest direction and the last one measured.
+  std::string flat;
+  if (r.flatness.F.defined() && r.flatness.F.numel() > 0) {
+    const auto& F = r.flatness.F;
+    const int64_t k = F.numel();
+    char line[160];
+    std::snprintf(line, sizeof line, "flatness   F_1 = %.4g   F_%lld = %.4g   (distance to 2 L(S_train), +-v_i)\n",
+                  F[0].item<double>(), static_cast<long long>(k), F[k - 1].item<double>());
+    flat = line;
+  }
+  std::snprintf(
+      buf, sizeof buf,
+      "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n"
+      "layer      %s (%lld x %lld, N = %lld), ||W|| = %.4g\n"
+      "errors     train %.4f  test %.4f\n"
+      "losses     L(S_train) %.5f  L(S_test) %.5f  L(S_p) %.5f\n"
+      "gap        dL = %.5f   dL_p = %.5f (%lld pairs, %lld skipped)\n"
+      "Eq. 10     sum_i(mu_g mu_w + c sigma_g sigma_w) = %.10f   residual %.2e\n"
+      "Eq. 11     sum_i dL_i = %.5f   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f\n"
+      "           largest sigma_g drops after ranks %s\n"
+      "duality    max |l(u_p; W*) - l(u'; W)| = %.2e\n"
+      "%s"
+      "analysis   %.3f s\n",
+      to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss, t.train_accuracy,
+      r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
+      static_cast<long long>(r.rows * r.cols), r.weight_norm, r.train_error, r.test_error, r.loss_train, r.loss_test,
+      r.loss_partners, r.gap, r.pair_gap, static_cast<long long>(r.pairs_kept), static_cast<long long>(r.pairs_skipped),
+      d.eq10_sum, r.eq10_residual, d.sum_dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
+      d.n_sharp_fixed ? ", fixed" : "", d.dL_flat, drops.c_str(), r.duality_max_residual, flat.c_str(),
+      [&] { double s = 0; for (const auto& [k, v] : r.seconds) s += v; return s; }());
+  return buf;
+}
+
+
+}  // namespace awd::store

@@ -1,0 +1,25 @@
+// What an analysis writes into RUN_DIR/<name>/:
+//
+//   summary.json    every scalar of the analysis, the configuration and the training; written last
+//   directions.csv  per direction, in rank order: lambda, sigma_g, sigma_w, mu_g, mu_w, c, dL_i, S_w, S_L
+//   pairs.csv       per test sample: its partner, l_k, norms and the duality residual
+//   coverage.csv    dL_p and dL over growing fractions of the pairs (paper Fig. S1)
+//   flatness.csv    F_i of the sharpest directions (paper Fig. S6), when computed
+#pragma once
+#include <string>
+
+#include "awd/config.h"
+#include "awd/data/subset.h"
+#include "awd/duality/analysis.h"
+#include "awd/train/trainer.h"
+
+namespace awd::store {
+
+/// Writes the files above into `dir`, summary.json last.
+void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
+                   const train::TrainResult& training, const duality::AnalysisResult& result);
+
+/// A short table a person reads at a glance.
+std::string summary_table(const train::TrainResult& training, const duality::AnalysisResult& result);
+
+}  // namespace awd::store

@@ -1,0 +1,118 @@
+#include "awd/store/config_json.h"
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "awd/io/files.h"
+
+using nlohmann::json;
+
+namespace awd::store {
+namespace {
+
+/// Binds JSON keys of one section to config fields, both ways.
+class Section {
+ public:
+  template <typename T>
+  Section& field(const std::string& key, T& value) {
+    if constexpr (std::is_enum_v<T>) {
+      write_[key] = [&value](json& j) { j = to_string(value); };
+      read_[key] = [&value](const json& j) { value = parse_option<T>(j.get<std::string>()); };
+    } else {
+      write_[key] = [&value](json& j) { j = value; };
+      read_[key] = [&value](const json& j) { value = j.get<T>(); };
+    }
+    order_.push_back(key);
+    return *this;
+  }
+  json dump() const {
+    json j = json::object();
+    for (const auto& k : order_) write_.at(k)(j[k]);
+    return j;
+  }
+  void load(const json& j, const std::string& where) const {
+    if (!j.is_object()) throw std::invalid_argument(where + ": expected an object");
+    for (const auto& [k, v] : j.items()) {
+      auto it = read_.find(k);
+      if (it == read_.end()) throw std::invalid_argument(where + "." + k + ": unknown option");
+      try {
+        it->second(v);
+      } catch (const json::exception&) {
+        throw std::invalid_argument(where + "." + k + ": wrong type (" + v.dump() + ")");
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(where + "." + k + ": " + e.what());
+      }
+    }
+  }
+
+ private:
+  std::map<std::string, std::function<void(json&)>> write_;
+  std::map<std::string, std::function<void(const json&)>> read_;
+  std::vector<std::string> order_;
+};
+
+std::map<std::string, Section> sections(RunConfig& c) {
+  std::map<std::string, Section> s;
+  s["data"].field("path", c.data.path).field("per_class", c.data.per_class).field("n_test", c.data.n_test)
+      .field("label_noise", c.data.label_noise).field("seed", c.data.seed);
+  s["model"].field("arch", c.model.arch).field("hidden", c.model.hidden).field("bias", c.model.bias)
+      .field("dropout", c.model.dropout).field("init", c.model.init).field("init_scale", c.model.init_scale)
+      .field("preset", c.model.preset);
+  s["train"].field("lr", c.train.lr).field("batch_size", c.train.batch_size)
+      .field("weight_decay", c.train.weight_decay).field("decay_stop", c.train.decay_stop)
+      .field("decay_penalty", c.train.decay_penalty).field("stop_loss", c.train.stop_loss)
+      .field("stop_accuracy", c.train.stop_accuracy).field("max_epoch", c.train.max_epoch)
+      .field("seed", c.train.seed);
+  s["learners"].field("count", c.learners.count).field("algo", c.learners.algo)
+      .field("mixing", c.learners.mixing).field("backend", c.learners.backend)
+      .field("noise_every", c.learners.noise_every).field("noise_top", c.learners.noise_top);
+  s["analysis"].field("layer", c.analysis.layer).field("basis", c.analysis.basis)
+      .field("delta_scale", c.analysis.delta_scale).field("max_test", c.analysis.max_test)
+      .field("n_sharp", c.analysis.n_sharp).field("flatness_top", c.analysis.flatness_top);
+  return s;
+}
+
+}  // namespace
+
+json read_json(const std::string& path) {
+  try {
+    return json::parse(io::read_text(path));
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+json to_json(const RunConfig& cfg_in) {
+  RunConfig cfg = cfg_in;
+  json j;
+  for (const auto& [name, sec] : sections(cfg)) j[name] = sec.dump();
+  if (cfg.model.arch != Arch::kMlp) j["model"].erase("hidden");
+  j["threads"] = cfg.threads;
+  return j;
+}
+
+void update_from_json(RunConfig& cfg, const json& j, const std::string& source) {
+  if (!j.is_object()) throw std::invalid_argument(source + ": a config must be a JSON object");
+  auto secs = sections(cfg);
+  for (const auto& [k, v] : j.items()) {
+    if (k == "threads") {
+      if (!v.is_number_integer()) throw std::invalid_argument(source + ": threads: wrong type");
+      cfg.threads = v.get<int>();
+    } else if (secs.count(k)) {
+      secs.at(k).load(v, source + ": " + k);
+    } else if (k != "awd_version" && k != "data_files" && k != "samples" && k != "blas") {
+      throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
+    }
+  }
+}
+
+RunConfig read_config_file(const std::string& path, RunConfig cfg) {
+  update_from_json(cfg, read_json(path), path);
+  return cfg;
+}
+
+}  // namespace awd::store

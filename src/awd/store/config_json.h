@@ -1,0 +1,26 @@
+// The configuration as JSON: config files, config.json, a sweep's request.json.
+// Spellings are those of the files that exist: every key and every option
+// value reads as it always did.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+
+#include "awd/config.h"
+
+namespace awd::store {
+
+/// The sections data, model, train, learners, analysis and threads. The
+/// MLP's hidden widths are not recorded for the CNN, which has none to set.
+nlohmann::json to_json(const RunConfig& cfg);
+/// Fills `cfg` from `j`, keeping the fields `j` does not name; an unknown key,
+/// a value of the wrong type or an unknown option value is an error naming
+/// `source` and the key.
+void update_from_json(RunConfig& cfg, const nlohmann::json& j, const std::string& source);
+/// Reads a JSON config file over `base` (the defaults unless given).
+RunConfig read_config_file(const std::string& path, RunConfig base = {});
+
+/// A whole JSON file; std::runtime_error naming it when it is not valid JSON.
+nlohmann::json read_json(const std::string& path);
+
+}  // namespace awd::store

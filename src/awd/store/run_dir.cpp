@@ -1,0 +1,158 @@
+#include "awd/store/run_dir.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "awd/io/files.h"
+#include "awd/models/training_view.h"
+#include "awd/store/config_json.h"
+#include "awd/util/threads.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace awd::store {
+namespace {
+
+json files_json(const std::vector<data::FileRecord>& files) {
+  json out = json::array();
+  for (const auto& f : files) {
+    char crc[9];
+    std::snprintf(crc, sizeof crc, "%08x", f.crc32);
+    out.push_back({{"path", fs::absolute(f.path).lexically_normal().string()}, {"bytes", f.bytes}, {"crc32", crc}});
+  }
+  return out;
+}
+
+json training_json(const train::TrainResult& r) {
+  json hist = json::array();
+  for (const auto& e : r.history)
+    hist.push_back({{"epoch", e.epoch}, {"train_loss", std::isfinite(e.train_loss) ? json(e.train_loss) : json(nullptr)},
+                    {"train_accuracy", e.train_accuracy}, {"seconds", e.seconds}});
+  return {{"stop_reason", to_string(r.stop_reason)},
+          {"epochs", r.epochs},
+          {"train_loss", std::isfinite(r.train_loss) ? json(r.train_loss) : json(nullptr)},
+          {"train_accuracy", r.train_accuracy},
+          {"seconds", r.seconds},
+          {"seconds_per_epoch", r.epochs ? r.seconds / double(r.epochs) : 0.0},
+          {"history", hist}};
+}
+
+train::TrainResult training_from_json(const json& j) {
+  train::TrainResult r;
+  r.stop_reason = parse_option<StopReason>(j.at("stop_reason").get<std::string>());
+  r.epochs = j.at("epochs").get<int64_t>();
+  r.train_loss = j.at("train_loss").is_null() ? NAN : j.at("train_loss").get<double>();
+  r.train_accuracy = j.at("train_accuracy").get<double>();
+  r.seconds = j.at("seconds").get<double>();
+  return r;
+}
+
+std::string join(const fs::path& dir, const std::string& name) { return (dir / name).string(); }
+
+/// The noise series of SPEC §8 (paper Fig. 6), one row per recorded step.
+std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
+  std::ostringstream csv;
+  csv.precision(17);
+  const size_t k = noise.front().top_eigenvalues.size();
+  csv << "step,epoch,train_loss,eta_sq,eta_layer_sq";
+  for (size_t i = 1; i <= k; ++i) csv << ",lambda_" << i;
+  for (size_t i = 1; i <= k; ++i) csv << ",eta_top_sq_" << i;
+  csv << '\n';
+  for (const auto& r : noise) {
+    csv << r.step << ',' << r.epoch << ',' << r.train_loss << ',' << r.eta_sq << ',' << r.eta_layer_sq;
+    for (double v : r.top_eigenvalues) csv << ',' << v;
+    for (double v : r.eta_top_sq) csv << ',' << v;
+    csv << '\n';
+  }
+  return csv.str();
+}
+
+}  // namespace
+
+void prepare_output_dir(const std::string& dir, const std::string& marker, bool force) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw std::runtime_error(dir + ": cannot create output folder (" + ec.message() + ")");
+  if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error(dir + ": output folder is not writable");
+  if (!force && fs::exists(fs::path(dir) / marker))
+    throw std::runtime_error(dir + ": already holds a finished run (" + marker + "); use --force to overwrite");
+}
+
+void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
+              const data::Subset& subset, models::Classifier& model, const train::TrainResult& result) {
+  json j = to_json(cfg);
+  j["awd_version"] = AWD_VERSION;
+  j["blas"] = util::blas_info().config;
+  auto files = folder.train.files;
+  files.insert(files.end(), folder.test.files.begin(), folder.test.files.end());
+  j["data_files"] = files_json(files);
+  std::vector<int64_t> corrupted;
+  for (size_t i = 0; i < subset.corrupted.size(); ++i)
+    if (subset.corrupted[i]) corrupted.push_back(static_cast<int64_t>(i));
+  j["samples"] = {{"single_split", subset.single_split},
+                  {"train_indices", subset.train_indices},
+                  {"train_labels", subset.train_labels},
+                  {"corrupted", corrupted},
+                  {"test_indices", subset.test_indices}};
+  io::write_atomic(join(dir, "config.json"), j.dump(1) + "\n");
+
+  io::write_atomic(join(dir, "model.pt"), models::checkpoint_bytes(model));
+  const fs::path wdir = fs::path(dir) / "weights";
+  fs::create_directories(wdir);
+  for (const auto& [name, value] : models::named_weights(model))
+    io::write_atomic(join(wdir, name + ".npy"), io::npy_bytes(value));
+  if (!result.noise.empty()) io::write_atomic(join(dir, "noise.csv"), noise_csv(result.noise));
+  io::write_atomic(join(dir, "training.json"), training_json(result).dump(1) + "\n");
+}
+
+RunConfig load_run_config(const std::string& dir) {
+  const auto path = join(dir, "config.json");
+  if (!fs::exists(path)) throw std::runtime_error(dir + ": not a run directory (no config.json)");
+  RunConfig cfg;
+  update_from_json(cfg, read_json(path), path);
+  return cfg;
+}
+
+SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
+  SavedRun run;
+  run.config = load_run_config(dir);
+  const auto tpath = join(dir, "training.json");
+  if (!fs::exists(tpath)) throw std::runtime_error(dir + ": the run did not finish (no training.json)");
+  const auto cpath = join(dir, "config.json");
+  try {
+    const json j = read_json(cpath);
+    const auto& s = j.at("samples");
+    run.subset.single_split = s.at("single_split").get<bool>();
+    run.subset.train_indices = s.at("train_indices").get<std::vector<int64_t>>();
+    run.subset.train_labels = s.at("train_labels").get<std::vector<int64_t>>();
+    run.subset.test_indices = s.at("test_indices").get<std::vector<int64_t>>();
+    run.subset.corrupted.assign(run.subset.train_indices.size(), false);
+    for (auto i : s.at("corrupted").get<std::vector<int64_t>>()) run.subset.corrupted.at(i) = true;
+    run.training = training_from_json(read_json(tpath));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(cpath + ": incomplete run record (" + std::string(e.what()) + ")");
+  } catch (const std::out_of_range&) {
+    throw std::runtime_error(cpath + ": sample indices out of range");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(tpath + ": " + e.what());
+  }
+  const int64_t src = run.subset.single_split ? folder.test.size() : folder.train.size();
+  for (auto i : run.subset.train_indices)
+    if (i < 0 || i >= src) throw std::runtime_error(cpath + ": training index " + std::to_string(i) + " is not in the data");
+  for (auto i : run.subset.test_indices)
+    if (i < 0 || i >= folder.test.size()) throw std::runtime_error(cpath + ": test index " + std::to_string(i) + " is not in the data");
+  auto shape = folder.test.images.sizes().vec();
+  shape.erase(shape.begin());
+  run.model = models::make_classifier(run.config.model, shape, folder.test.num_classes, run.config.train.seed);
+  models::load_checkpoint(*run.model, join(dir, "model.pt"));
+  return run;
+}
+
+}  // namespace awd::store
