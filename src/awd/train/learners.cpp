@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -163,7 +164,7 @@ class LearnersLoop {
                const LearnersConfig& learners, const std::string& layer, distributed::Exchange& exchange)
       : model_(model), inputs_(samples.train_inputs), labels_(samples.train_labels), cfg_(cfg), learners_(learners),
         exchange_(exchange), ssgd_(learners.algo == Algo::kSsgd), n_(exchange.learners()), first_(exchange.first()),
-        local_(exchange.local()), dropout_(cfg.seed, first_, local_) {
+        local_(exchange.local()) {
     if (n_ != learners.count)
       throw std::logic_error("exchange holds " + std::to_string(n_) + " learners, config asks for " +
                              std::to_string(learners.count));
@@ -173,6 +174,9 @@ class LearnersLoop {
     if (!ssgd_)
       for (int64_t i = 0; i < local_; ++i) own_.push_back(model.copy());
     for (int64_t i = 0; i < local_; ++i) learner_model(i).train();
+    // After the copies: cloning a module re-runs its reset(), which draws from
+    // the default generator that a lone learner's dropout stream seeds.
+    dropout_.emplace(cfg.seed, first_, local_);
     if (learners.noise_every > 0 && exchange.writes_outputs())
       noise_ = std::make_unique<NoiseRecorder>(model, layer, inputs_, learners.noise_top);
   }
@@ -229,7 +233,7 @@ class LearnersLoop {
         continue;
       }
       const auto idx = order.slice(0, lo, hi);
-      g.grads[i] = dropout_.with(i, [&] {
+      g.grads[i] = dropout_->with(i, [&] {
         return objective_gradient(m, inputs_.index_select(0, idx), labels_.index_select(0, idx), cfg_, decay);
       });
       g.share[i] = double(n_) * double(hi - lo) / double(end - begin);
@@ -255,7 +259,7 @@ class LearnersLoop {
   distributed::Exchange& exchange_;
   const bool ssgd_;
   const int64_t n_, first_, local_;
-  DropoutStreams dropout_;
+  std::optional<DropoutStreams> dropout_;
   std::vector<std::shared_ptr<models::Classifier>> own_;
   std::unique_ptr<NoiseRecorder> noise_;
   int64_t step_ = 0;
