@@ -7,6 +7,7 @@
 # record runs (one at a time; sweep and compare train 2 solutions at once):
 #   run-seed0, run-seed3  awd run at the paper setting (all defaults), seeds 0 and 3
 #   reanalyse             awd analyze run-seed0 with the Fisher basis and flatness of the top 5
+#   dpsgd-one             one DPSGD learner with dropout and the noise record (the default generator's path)
 #   sweep                 lr in {0.05, 0.1} x 2 repeats, M = 50, 200 test samples
 #   compare               SSGD vs DPSGD, 2 learners, b = 25, noise every 10 steps
 # and saves each command's stdout as OUT/<name>.stdout, the wall times in OUT/times.txt.
@@ -39,6 +40,8 @@ record() {
   step run-seed0 run --data "$m" --seed 0 -o "$out/run-seed0" -q
   step run-seed3 run --data "$m" --seed 3 -o "$out/run-seed3" -q
   step reanalyse analyze "$out/run-seed0" --name fisher --basis fisher --flatness-top 5 -q
+  step dpsgd-one run --data "$m" --learners 1 --algo dpsgd -d 0.1 --noise-every 25 -M 50 --n-test 200 \
+    -o "$out/dpsgd-one" -q
   step sweep sweep --data "$m" --param lr --values 0.05,0.1 --repeats 2 -M 50 --n-test 200 \
     -j 2 -q -o "$out/sweep"
   step compare compare --data "$m" --learners 2 -B 25 -M 50 --n-test 200 --repeats 2 \
