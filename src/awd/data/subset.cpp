@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 #include <stdexcept>
 
 namespace awd::data {
@@ -17,6 +19,29 @@ std::vector<std::vector<int64_t>> indices_by_class(const Dataset& ds) {
 }
 
 std::string where(const Dataset& ds) { return ds.files.empty() ? std::string("data") : ds.files.front().path; }
+
+/// Label noise keeps M correct samples per class and adds rho/(1-rho) as many
+/// mislabelled ones, drawn from `leftover`, so that they are the fraction rho
+/// of the training set.
+void add_label_noise(Subset& s, std::vector<int64_t>& leftover, const Dataset& train_src, int64_t C,
+                     const DataConfig& cfg, std::mt19937_64& rng) {
+  const int64_t n_clean = C * cfg.per_class;
+  const auto n_noisy = static_cast<int64_t>(std::llround(n_clean * cfg.label_noise / (1 - cfg.label_noise)));
+  if (n_noisy > static_cast<int64_t>(leftover.size()))
+    throw std::invalid_argument(where(train_src) + ": label noise rho=" + std::to_string(cfg.label_noise) +
+                                " needs " + std::to_string(n_noisy) + " extra samples, only " +
+                                std::to_string(leftover.size()) + " are left");
+  std::shuffle(leftover.begin(), leftover.end(), rng);
+  auto lab = train_src.labels.contiguous();
+  const auto* true_label = lab.data_ptr<int64_t>();
+  std::uniform_int_distribution<int64_t> other(1, C - 1);
+  for (int64_t i = 0; i < n_noisy; ++i) {
+    const int64_t idx = leftover[i];
+    s.train_indices.push_back(idx);
+    s.train_labels.push_back((true_label[idx] + other(rng)) % C);
+    s.corrupted.push_back(true);
+  }
+}
 
 }  // namespace
 
@@ -72,24 +97,7 @@ Subset draw_subset(const DataFolder& folder, const DataConfig& cfg) {
     leftover.insert(leftover.end(), tr.begin() + cfg.per_class, tr.end());
   }
 
-  // Label noise keeps M correct samples per class and adds rho/(1-rho) as many
-  // mislabelled ones, so that they are the fraction rho of the training set.
-  const int64_t n_clean = C * cfg.per_class;
-  const auto n_noisy = static_cast<int64_t>(std::llround(n_clean * cfg.label_noise / (1 - cfg.label_noise)));
-  if (n_noisy > static_cast<int64_t>(leftover.size()))
-    throw std::invalid_argument(where(train_src) + ": label noise rho=" + std::to_string(cfg.label_noise) +
-                                " needs " + std::to_string(n_noisy) + " extra samples, only " +
-                                std::to_string(leftover.size()) + " are left");
-  std::shuffle(leftover.begin(), leftover.end(), rng);
-  auto lab = train_src.labels.contiguous();
-  const auto* true_label = lab.data_ptr<int64_t>();
-  std::uniform_int_distribution<int64_t> other(1, C - 1);
-  for (int64_t i = 0; i < n_noisy; ++i) {
-    const int64_t idx = leftover[i];
-    s.train_indices.push_back(idx);
-    s.train_labels.push_back((true_label[idx] + other(rng)) % C);
-    s.corrupted.push_back(true);
-  }
+  add_label_noise(s, leftover, train_src, C, cfg, rng);
   // The test order is shuffled so that "the first K test samples" are class-balanced too.
   std::shuffle(s.test_indices.begin(), s.test_indices.end(), rng);
   return s;

@@ -91,72 +91,9 @@ class GlooExchange final : public Exchange {
     // c10d logs every socket failure on stderr (through glog) before it
     // throws; the exception becomes our one line, so only fatal logs remain.
     FLAGS_minloglevel = std::max(FLAGS_minloglevel, 3);
-    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_seconds * 1000));
-    const auto where = o.master_addr + ":" + std::to_string(o.port);
-
-    c10d::TCPStoreOptions so;
-    so.port = static_cast<uint16_t>(o.port);
-    so.isServer = o.rank == 0;
-    so.waitWorkers = false;
-    so.timeout = timeout;
-    try {
-      store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
-    } catch (const std::exception& e) {
-      if (o.rank == 0)
-        fail("cannot host the rendezvous store on MASTER_PORT=" + std::to_string(o.port) +
-             " (is the port in use? awd launch picks a free one): " + message_of(e));
-      fail("cannot reach the rendezvous store of rank 0 at " + where + " within " +
-           seconds_text(o.timeout_seconds) + " s (is rank 0 running?): " + message_of(e));
-    }
-
-    // Join: publish who we are, then wait for everyone.
-    const auto deadline = Clock::now() + timeout;
-    int64_t joined = 0;
-    auto store_op = [&](auto op) {
-      try {
-        return op();
-      } catch (const std::exception& e) {
-        fail("lost the rendezvous store at " + where + " (rank 0) after " + std::to_string(joined) + " of " +
-             std::to_string(o.world_size) + " ranks joined: " + message_of(e));
-      }
-    };
-    store_op([&] {
-      store_->set("awd/proc/" + std::to_string(o.rank), bytes(host_name() + " " + std::to_string(getpid())));
-      return 0;
-    });
-    joined = store_op([&] { return store_->add("awd/joined", 1); });
-    while (joined < o.world_size) {
-      if (Clock::now() > deadline)
-        fail("only " + std::to_string(joined) + " of " + std::to_string(o.world_size) + " ranks joined within " +
-             seconds_text(o.timeout_seconds) + " s (does WORLD_SIZE match the processes launched?)");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      joined = store_op([&] { return store_->add("awd/joined", 0); });
-    }
-    for (int r = 0; r < o.world_size; ++r) {
-      const auto v = store_op([&] { return store_->get("awd/proc/" + std::to_string(r)); });
-      std::istringstream in(std::string(v.begin(), v.end()));
-      Peer p;
-      in >> p.host >> p.pid;
-      peers_.push_back(p);
-    }
-    if (joined > o.world_size)
-      fail(std::to_string(joined) + " ranks joined a group of WORLD_SIZE=" + std::to_string(o.world_size) +
-           " (two launches on MASTER_PORT=" + std::to_string(o.port) + "?)");
-
-    try {
-      auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
-      if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
-        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-      else if (o.master_addr == "localhost" || o.master_addr.rfind("127.", 0) == 0)
-        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-      else
-        opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-      opts->threads = 2;
-      auto prefixed = c10::make_intrusive<c10d::PrefixStore>("awd-gloo", store_);
-      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, o.rank, o.world_size, opts);
-    } catch (const std::exception& e) {
-      fail(lost_message("connecting to the other ranks", -1, e));
-    }
+    connect_store();
+    join();
+    create_group();
   }
 
   ~GlooExchange() override {
@@ -214,6 +151,88 @@ class GlooExchange final : public Exchange {
   }
 
  private:
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(static_cast<int64_t>(o_.timeout_seconds * 1000));
+  }
+  std::string where() const { return o_.master_addr + ":" + std::to_string(o_.port); }
+
+  /// Rank 0 hosts the TCPStore, the others reach it.
+  void connect_store() {
+    const auto& o = o_;
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(o.port);
+    so.isServer = o.rank == 0;
+    so.waitWorkers = false;
+    so.timeout = timeout();
+    try {
+      store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+    } catch (const std::exception& e) {
+      if (o.rank == 0)
+        fail("cannot host the rendezvous store on MASTER_PORT=" + std::to_string(o.port) +
+             " (is the port in use? awd launch picks a free one): " + message_of(e));
+      fail("cannot reach the rendezvous store of rank 0 at " + where() + " within " +
+           seconds_text(o.timeout_seconds) + " s (is rank 0 running?): " + message_of(e));
+    }
+
+  }
+
+  /// Publishes this rank's host and pid, waits for every rank, reads theirs.
+  void join() {
+    const auto& o = o_;
+    // Join: publish who we are, then wait for everyone.
+    const auto deadline = Clock::now() + timeout();
+    int64_t joined = 0;
+    auto store_op = [&](auto op) {
+      try {
+        return op();
+      } catch (const std::exception& e) {
+        fail("lost the rendezvous store at " + where() + " (rank 0) after " + std::to_string(joined) + " of " +
+             std::to_string(o.world_size) + " ranks joined: " + message_of(e));
+      }
+    };
+    store_op([&] {
+      store_->set("awd/proc/" + std::to_string(o.rank), bytes(host_name() + " " + std::to_string(getpid())));
+      return 0;
+    });
+    joined = store_op([&] { return store_->add("awd/joined", 1); });
+    while (joined < o.world_size) {
+      if (Clock::now() > deadline)
+        fail("only " + std::to_string(joined) + " of " + std::to_string(o.world_size) + " ranks joined within " +
+             seconds_text(o.timeout_seconds) + " s (does WORLD_SIZE match the processes launched?)");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      joined = store_op([&] { return store_->add("awd/joined", 0); });
+    }
+    for (int r = 0; r < o.world_size; ++r) {
+      const auto v = store_op([&] { return store_->get("awd/proc/" + std::to_string(r)); });
+      std::istringstream in(std::string(v.begin(), v.end()));
+      Peer p;
+      in >> p.host >> p.pid;
+      peers_.push_back(p);
+    }
+    if (joined > o.world_size)
+      fail(std::to_string(joined) + " ranks joined a group of WORLD_SIZE=" + std::to_string(o.world_size) +
+           " (two launches on MASTER_PORT=" + std::to_string(o.port) + "?)");
+
+  }
+
+  void create_group() {
+    const auto& o = o_;
+    try {
+      auto opts = c10d::ProcessGroupGloo::Options::create(timeout());
+      if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+      else if (o.master_addr == "localhost" || o.master_addr.rfind("127.", 0) == 0)
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+      else
+        opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      opts->threads = 2;
+      auto prefixed = c10::make_intrusive<c10d::PrefixStore>("awd-gloo", store_);
+      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, o.rank, o.world_size, opts);
+    } catch (const std::exception& e) {
+      fail(lost_message("connecting to the other ranks", -1, e));
+    }
+  }
+
   [[noreturn]] void fail(const std::string& what) const {
     throw std::runtime_error("rank " + std::to_string(o_.rank) + ": " + what);
   }
