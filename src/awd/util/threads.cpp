@@ -1,6 +1,9 @@
 #include "awd/util/threads.h"
 
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
+
+#include <algorithm>
 
 #include <cstdio>
 #include <thread>
@@ -23,7 +26,7 @@ void set_threads(int threads) {
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // LibTorch's pool would spin against OpenBLAS's: measured, 2+2 threads made
   // the analysis 1.8x slower than 1+2. The heavy work is BLAS/LAPACK anyway.
-  torch::set_num_threads(1);
+  at::set_num_threads(1);
   using set_fn = void (*)(int);
   if (auto fn = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
 }
