@@ -2,30 +2,10 @@
 # The awd command line as a user meets it: one small real run, re-analysis,
 # config files, and bad input (one clear line, non-zero exit, nothing half-written).
 #   cli_test.sh AWD SHARED_DATA
-set -u
 AWD=$1
 DATA=$2
 MNIST=$DATA/mnist
-T=$(mktemp -d /tmp/awd-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect_error NAME PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local rc=$?
-  local lines
-  lines=$(grep -cv '^awd: warning' "$T/err")
-  if [ $rc -eq 0 ]; then bad "$name: exit 0"; return; fi
-  if [ "$lines" -ne 1 ]; then bad "$name: $lines lines on stderr: $(cat "$T/err")"; return; fi
-  if ! grep -qE "$pattern" "$T/err"; then bad "$name: '$(cat "$T/err")' does not match '$pattern'"; return; fi
-  ok
-}
+. "$(dirname "$0")/lib.sh" awd-cli
 
 SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
 FLAT=(--flatness-top 10)
@@ -212,5 +192,4 @@ if command -v gnuplot >/dev/null; then
 fi
 "$AWD" report "$T/cmp" >"$T/cmprep.out" 2>&1 && grep -q "dpsgd - ssgd" "$T/cmprep.out" && ok || bad "awd report of a compare: $(tail -3 "$T/cmprep.out")"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli
