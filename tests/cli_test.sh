@@ -2,30 +2,10 @@
 # The awd command line as a user meets it: one small real run, re-analysis,
 # config files, and bad input (one clear line, non-zero exit, nothing half-written).
 #   cli_test.sh AWD SHARED_DATA
-set -u
 AWD=$1
 DATA=$2
 MNIST=$DATA/mnist
-T=$(mktemp -d /tmp/awd-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect_error NAME PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local rc=$?
-  local lines
-  lines=$(grep -cv '^awd: warning' "$T/err")
-  if [ $rc -eq 0 ]; then bad "$name: exit 0"; return; fi
-  if [ "$lines" -ne 1 ]; then bad "$name: $lines lines on stderr: $(cat "$T/err")"; return; fi
-  if ! grep -qE "$pattern" "$T/err"; then bad "$name: '$(cat "$T/err")' does not match '$pattern'"; return; fi
-  ok
-}
+. "$(dirname "$0")/lib.sh" awd-cli
 
 SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
 FLAT=(--flatness-top 10)
@@ -101,7 +81,7 @@ expect_error "existing analysis" "already holds a finished run.*--force" "$AWD" 
 expect_error "output not writable" "cannot create output folder" "$AWD" train "${SMALL[@]}" -o "$T/run/config.json/sub"
 expect_error "bad batch size" "batch_size \(B\) must be at least 1" "$AWD" train "${SMALL[@]}" -B 0 -o "$T/x4"
 expect_error "bad dropout" "dropout \(d\) must be in" "$AWD" train "${SMALL[@]}" -d 1 -o "$T/x5"
-expect_error "more learners than samples" "learners \(n = 201\) outnumber the 200 training samples" "$AWD" train "${SMALL[@]}" --learners 201 -o "$T/x7"
+expect_error "more learners than samples" "learners \(n = 201\) exceed the 200 training samples" "$AWD" train "${SMALL[@]}" --learners 201 -o "$T/x7"
 expect_error "bad algo" "algo must be ssgd or dpsgd" "$AWD" train "${SMALL[@]}" --learners 2 --algo asgd -o "$T/x8"
 expect_error "not a run dir" "not a run directory" "$AWD" analyze "$T/corrupt"
 expect_error "bad config file" "cfg2.json: train.speed: unknown option" sh -c "echo '{\"train\":{\"speed\":1}}' >$T/cfg2.json && exec $AWD train --config $T/cfg2.json -o $T/x6"
@@ -212,5 +192,4 @@ if command -v gnuplot >/dev/null; then
 fi
 "$AWD" report "$T/cmp" >"$T/cmprep.out" 2>&1 && grep -q "dpsgd - ssgd" "$T/cmprep.out" && ok || bad "awd report of a compare: $(tail -3 "$T/cmprep.out")"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli

@@ -4,16 +4,10 @@
 # Each case must end with one clear line per process and a non-zero exit,
 # within a bounded time (never a hang).
 #   gloo_test.sh AWD GLOO_RANK setup|faults   (two ctest entries, each short)
-set -u
 AWD=$1
 RANK_EXE=$2
 MODE=$3
-T=$(mktemp -d /tmp/awd-gloo-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh" awd-gloo
 # run NAME MAX_SECONDS CMD...: runs CMD with a watchdog; sets rc and secs.
 run() {
   local name=$1 max=$2
@@ -97,5 +91,4 @@ run "launch bad command" 5 "$AWD" launch -n 2 -- /nonexistent/cmd
 has "launch bad command" "^awd: launch: cannot run '/nonexistent/cmd': No such file or directory$"
 fi
 
-echo "gloo_test $MODE: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "gloo_test $MODE"

@@ -4,16 +4,10 @@
 # processes, only rank 0 writes a run directory and prints, and a rank killed
 # mid-training is named by the launcher and by the survivors, which stop.
 #   gloo_train_test.sh AWD SHARED_DATA same|killed   (two ctest entries, each short)
-set -u
 MODE=$3
 AWD=$(realpath "$1")
 MNIST=$(realpath "$2")/mnist
-T=$(mktemp -d /tmp/awd-gloo-train-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh" awd-gloo-train
 
 # Dropout on: each learner draws its masks from its own stream, in or out of one process.
 SMALL=(--data "$MNIST" -M 20 --n-test 100 --max-epoch 3 -B 10 -d 0.1)
@@ -78,5 +72,4 @@ for r in 0 1; do
 done
 fi
 
-echo "gloo_train_test $MODE: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "gloo_train_test $MODE"

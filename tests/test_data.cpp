@@ -153,11 +153,16 @@ TEST(Readers, FolderErrors) {
   expect_error([&] { data::load_folder(dir.str()); }, dir.str(), "pair");
 }
 
+DataConfig subset_config(int64_t per_class, int64_t n_test) {
+  DataConfig cfg;
+  cfg.per_class = per_class;
+  cfg.n_test = n_test;
+  return cfg;
+}
+
 TEST(Subset, SingleSplitIsDisjointBalancedAndSeeded) {
   const auto folder = data::load_folder(test_util::mnist_dir());
-  DataConfig cfg;
-  cfg.per_class = 40;
-  cfg.n_test = 105;
+  auto cfg = subset_config(40, 105);
   cfg.seed = 3;
   const auto s = data::draw_subset(folder, cfg);
   ASSERT_EQ(s.train_indices.size(), 400u);
@@ -182,9 +187,7 @@ TEST(Subset, SingleSplitIsDisjointBalancedAndSeeded) {
 
 TEST(Subset, LabelNoiseKeepsMCorrectPerClass) {
   const auto folder = data::load_folder(test_util::mnist_dir());
-  DataConfig cfg;
-  cfg.per_class = 30;
-  cfg.n_test = 50;
+  auto cfg = subset_config(30, 50);
   cfg.label_noise = 0.2;
   const auto s = data::draw_subset(folder, cfg);
   ASSERT_EQ(s.train_indices.size(), 375u);  // 300 / (1 - 0.2)

@@ -1,4 +1,4 @@
-// Sweep figures and report page: drawn from a hand-written report folder.
+// Sweep figures (gnuplot) and the report page (HTML): drawn from a hand-written report folder.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "awd/experiments/figures.h"
-#include "awd/experiments/sweep.h"
-#include "test_util.h"
+#include "awd/report/figures.h"
+#include "awd/report/html.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 using namespace awd;
@@ -49,8 +49,6 @@ void write_fake_report(const test_util::TempDir& dir) {
       << "0.05,1,0.05,25,0.12,0.325,0.32,0.305,0.2,0.105,5.9,2,0.125,nan,nan\n";
 }
 
-bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
-
 const std::vector<std::string> kFigureNames = {
     "sharpness_spectrum",   "size_spectrum",        "gap_split",
     "sharpness_vs_hessian", "size_vs_norm",         "correlation_spectrum",
@@ -59,10 +57,10 @@ const std::vector<std::string> kFigureNames = {
 }  // namespace
 
 TEST(Figures, EveryFigureAsPngAndSvgAndTheReportLinksThem) {
-  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed";
+  if (!test_util::have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed";
   test_util::TempDir dir;
   write_fake_report(dir);
-  const auto set = experiments::make_figures(dir.str(), "train.lr");
+  const auto set = report::make_figures(dir.str(), "train.lr");
   EXPECT_EQ(set.warning, "");
   ASSERT_EQ(set.files.size(), 2 * kFigureNames.size());
   for (const auto& name : kFigureNames) {
@@ -83,7 +81,7 @@ TEST(Figures, EveryFigureAsPngAndSvgAndTheReportLinksThem) {
   EXPECT_NE(script.find("'alpha = 0.005'"), std::string::npos);
   EXPECT_NE(script.find("'alpha = 0.05'"), std::string::npos);
 
-  experiments::write_report_html(dir.str(), "Learning-rate sweep", "train.lr", set);
+  report::write_report_html(dir.str(), "Learning-rate sweep", "train.lr", set);
   const auto html = test_util::read_bytes((dir / "report.html").string());
   for (const auto& f : set.files) EXPECT_NE(html.find("\"" + f + "\""), std::string::npos) << f;
   for (const char* text : {"Learning-rate sweep", "train.lr", "alpha", "Fig. 2A", "Fig. 3A", "Fig. S4", "Fig. S10",
@@ -96,14 +94,14 @@ TEST(Figures, EveryFigureAsPngAndSvgAndTheReportLinksThem) {
 TEST(Figures, WithoutGnuplotAWarningAndNoFiles) {
   test_util::TempDir dir;
   write_fake_report(dir);
-  experiments::FigureSet set;
-  ASSERT_NO_THROW(set = experiments::make_figures(dir.str(), "lr", (dir / "no-such-gnuplot").string()));
+  report::FigureSet set;
+  ASSERT_NO_THROW(set = report::make_figures(dir.str(), "lr", (dir / "no-such-gnuplot").string()));
   EXPECT_TRUE(set.files.empty());
   EXPECT_NE(set.warning.find("gnuplot"), std::string::npos) << set.warning;
   EXPECT_EQ(set.warning.find('\n'), std::string::npos) << "one line";
   EXPECT_FALSE(fs::exists(dir / "figures"));
   // The page is still written, with the table and the warning.
-  experiments::write_report_html(dir.str(), "t", "lr", set);
+  report::write_report_html(dir.str(), "t", "lr", set);
   const auto html = test_util::read_bytes((dir / "report.html").string());
   EXPECT_NE(html.find("gnuplot not found"), std::string::npos);
   EXPECT_NE(html.find("0.1375"), std::string::npos);
@@ -114,7 +112,7 @@ TEST(Figures, BrokenDataIsAnErrorNamingTheFile) {
   write_fake_report(dir);
   const auto expect_error = [&](const std::string& what) {
     try {
-      experiments::make_figures(dir.str(), "lr");
+      report::make_figures(dir.str(), "lr");
       FAIL() << "no error, expected one naming " << what;
     } catch (const std::runtime_error& e) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
@@ -128,24 +126,16 @@ TEST(Figures, BrokenDataIsAnErrorNamingTheFile) {
   expect_error("solutions.csv:2");
   fs::remove(dir / "summary.csv");
   expect_error("summary.csv");
-  EXPECT_THROW(experiments::write_report_html(dir.str(), "t", "lr", {}), std::runtime_error);
+  EXPECT_THROW(report::write_report_html(dir.str(), "t", "lr", {}), std::runtime_error);
 }
 
 TEST(Figures, AFailingGnuplotIsAnErrorNamingTheScript) {
   test_util::TempDir dir;
   write_fake_report(dir);
   try {
-    experiments::make_figures(dir.str(), "lr", "/bin/false");
+    report::make_figures(dir.str(), "lr", "/bin/false");
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("sharpness_spectrum.gp"), std::string::npos) << e.what();
   }
-}
-
-TEST(Figures, ParameterSymbols) {
-  EXPECT_EQ(experiments::parameter_symbol("lr"), "alpha");
-  EXPECT_EQ(experiments::parameter_symbol("train.batch_size"), "B");
-  EXPECT_EQ(experiments::parameter_symbol("train.weight_decay"), "beta");
-  EXPECT_EQ(experiments::parameter_symbol("model.init_scale"), "s");
-  EXPECT_EQ(experiments::parameter_symbol("optimizer"), "optimizer");
 }

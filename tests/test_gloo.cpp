@@ -16,6 +16,7 @@
 #include "awd/distributed/exchange.h"
 #include "awd/distributed/gloo_exchange.h"
 #include "awd/distributed/launcher.h"
+#include "test_files.h"
 
 namespace d = awd::distributed;
 
@@ -45,14 +46,7 @@ std::vector<std::string> on_ranks(int world, const std::function<void(int, d::Ex
 }
 
 /// The message of what f throws, or "" if it does not throw.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const std::function<void()>& f) { return test_util::message_of<std::exception>(f); }
 
 /// Random weights of an MLP 784-30-30-10 for each of n learners.
 d::LearnerTensors random_learners(int n) {

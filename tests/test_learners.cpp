@@ -9,12 +9,9 @@
 
 using namespace awd;
 
-namespace {
+using test_util::samples_of;
 
-data::Samples samples_of(const RunConfig& cfg) {
-  const auto folder = data::load_folder(cfg.data.path);
-  return data::materialize(folder, data::draw_subset(folder, cfg.data));
-}
+namespace {
 
 /// 10 per class = 100 MNIST samples, trained for a fixed number of epochs.
 RunConfig tiny(int64_t epochs) {
@@ -239,6 +236,6 @@ TEST(Learners, MoreLearnersThanSamplesIsAClearError) {
     train_n(*m, s, cfg);
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("outnumber the 10 training samples"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exceed the 10 training samples"), std::string::npos) << e.what();
   }
 }

@@ -11,12 +11,7 @@
 
 using namespace awd;
 
-namespace {
-data::Samples samples_of(const RunConfig& cfg) {
-  const auto folder = data::load_folder(cfg.data.path);
-  return data::materialize(folder, data::draw_subset(folder, cfg.data));
-}
-}  // namespace
+using test_util::samples_of;
 
 TEST(Training, ReachesTheStopRuleOnMnistWith50PerClass) {
   auto cfg = test_util::small_mnist_config(50, 100);
@@ -95,22 +90,3 @@ TEST(Training, WeightDecayShrinksTheSolutionAndStopsAtTStop) {
   EXPECT_EQ(norm_after(0.05, 0), plain);
 }
 
-TEST(Model, InitialisationFollowsSpec) {
-  ModelConfig mc;
-  mc.init_scale = 2.0;
-  auto m = models::make_classifier(mc, {1, 28, 28}, 10, 0);
-  const auto w1 = m->dense_layer("fc1")->weight;
-  const double xavier = 2.0 * std::sqrt(6.0 / (784 + 30));
-  EXPECT_LE(w1.abs().max().item<double>(), xavier);
-  EXPECT_GT(w1.abs().max().item<double>(), 0.95 * xavier);
-  // U(-b, b) has standard deviation b / sqrt(3).
-  EXPECT_NEAR(w1.std().item<double>(), xavier / std::sqrt(3.0), 0.02 * xavier);
-  mc.init = Init::kTorch;
-  auto t = models::make_classifier(mc, {1, 28, 28}, 10, 0);
-  EXPECT_LE(t->dense_layer("fc2")->weight.abs().max().item<double>(), 2.0 / std::sqrt(30.0));
-  EXPECT_EQ(m->dense_layer_names(), (std::vector<std::string>{"fc1", "fc2", "fc3"}));
-  mc.hidden = {30, 30, 30, 30};
-  EXPECT_EQ(models::make_classifier(mc, {1, 28, 28}, 10, 0)->dense_layer_names().size(), 5u);
-  EXPECT_THROW(m->dense_layer("fc9"), std::invalid_argument);
-  EXPECT_THROW(m->dense_layer("relu1"), std::invalid_argument);
-}

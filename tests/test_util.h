@@ -1,12 +1,15 @@
-// Helpers shared by the tests.
+// Helpers shared by the tests: this header for the tests of the LibTorch
+// layers; the torch-free helpers (temporary folders, files, fake run
+// directories) are in test_files.h, which it includes and which the
+// torch-free tests include alone.
 #pragma once
 #include <torch/torch.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "test_files.h"
 
 #include "awd/config.h"
 #include "awd/data/dataset.h"
@@ -17,34 +20,6 @@
 #include "awd/train/trainer.h"
 
 namespace test_util {
-
-inline std::string mnist_dir() { return std::string(AWD_SHARED_DATA) + "/mnist"; }
-inline std::string cifar_dir() { return std::string(AWD_SHARED_DATA) + "/cifar10"; }
-
-/// A fresh folder, removed with its contents at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/awd-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 /// A small MNIST run that trains in well under a second.
 inline awd::RunConfig small_mnist_config(int64_t per_class = 20, int64_t n_test = 100) {
@@ -61,6 +36,19 @@ inline std::shared_ptr<awd::models::Classifier> float64_copy(const awd::models::
   copy->to(torch::kDouble);
   copy->eval();
   return copy;
+}
+
+/// The paper's CIFAR-10 CNN (SPEC §7), otherwise the defaults.
+inline awd::ModelConfig cnn_config() {
+  awd::ModelConfig mc;
+  mc.arch = awd::Arch::kCnn;
+  return mc;
+}
+
+/// The samples of a run configuration.
+inline awd::data::Samples samples_of(const awd::RunConfig& cfg) {
+  const auto folder = awd::data::load_folder(cfg.data.path);
+  return awd::data::materialize(folder, awd::data::draw_subset(folder, cfg.data));
 }
 
 /// The analysis of `model` at cfg.layer, as awd runs it: on a float64 split.

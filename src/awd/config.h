@@ -11,8 +11,7 @@
 namespace awd {
 
 // Named options are enums, parsed once where they enter (command line, config
-// file, sweep value) and spelled in files as they always were. OptionNames<E>
-// holds the option's name and its spellings in enum order.
+// file, sweep value) and spelled in files as they always were.
 enum class Arch { kMlp, kCnn };
 enum class Init { kXavier, kTorch };
 enum class DecayPenalty { kNorm, kSquared };
@@ -23,73 +22,50 @@ enum class Basis { kHessian, kFisher };
 /// Why training stopped (training.json's stop_reason).
 enum class StopReason { kStopRule, kMaxEpoch, kDiverged };
 
+/// OptionNames<E>::names: the option's name, and the spellings of its values
+/// in enum order.
 template <class E>
 struct OptionNames;
-template <>
-struct OptionNames<Arch> {
-  static constexpr const char* option = "arch";
-  static constexpr std::array<const char*, 2> spellings = {"mlp", "cnn"};
+template <size_t N>
+struct Spelled {
+  const char* option;
+  std::array<const char*, N> spellings;
 };
-template <>
-struct OptionNames<Init> {
-  static constexpr const char* option = "init";
-  static constexpr std::array<const char*, 2> spellings = {"xavier", "torch"};
-};
-template <>
-struct OptionNames<DecayPenalty> {
-  static constexpr const char* option = "decay_penalty";
-  static constexpr std::array<const char*, 2> spellings = {"norm", "squared"};
-};
-template <>
-struct OptionNames<Algo> {
-  static constexpr const char* option = "algo";
-  static constexpr std::array<const char*, 2> spellings = {"ssgd", "dpsgd"};
-};
-template <>
-struct OptionNames<Mixing> {
-  static constexpr const char* option = "mixing";
-  static constexpr std::array<const char*, 2> spellings = {"ring", "all"};
-};
-template <>
-struct OptionNames<Backend> {
-  static constexpr const char* option = "backend";
-  static constexpr std::array<const char*, 2> spellings = {"local", "gloo"};
-};
-template <>
-struct OptionNames<Basis> {
-  static constexpr const char* option = "basis";
-  static constexpr std::array<const char*, 2> spellings = {"hessian", "fisher"};
-};
-template <>
-struct OptionNames<StopReason> {
-  static constexpr const char* option = "stop_reason";
-  static constexpr std::array<const char*, 3> spellings = {"stop_rule", "max_epoch", "diverged"};
-};
+// clang-format off
+template <> struct OptionNames<Arch> { static constexpr Spelled<2> names{"arch", {"mlp", "cnn"}}; };
+template <> struct OptionNames<Init> { static constexpr Spelled<2> names{"init", {"xavier", "torch"}}; };
+template <> struct OptionNames<DecayPenalty> { static constexpr Spelled<2> names{"decay_penalty", {"norm", "squared"}}; };
+template <> struct OptionNames<Algo> { static constexpr Spelled<2> names{"algo", {"ssgd", "dpsgd"}}; };
+template <> struct OptionNames<Mixing> { static constexpr Spelled<2> names{"mixing", {"ring", "all"}}; };
+template <> struct OptionNames<Backend> { static constexpr Spelled<2> names{"backend", {"local", "gloo"}}; };
+template <> struct OptionNames<Basis> { static constexpr Spelled<2> names{"basis", {"hessian", "fisher"}}; };
+template <> struct OptionNames<StopReason> { static constexpr Spelled<3> names{"stop_reason", {"stop_rule", "max_epoch", "diverged"}}; };
+// clang-format on
 
 /// The spelling of an option value ("ssgd" for Algo::kSsgd).
 template <class E>
 std::string to_string(E value) {
-  return OptionNames<E>::spellings[static_cast<size_t>(value)];
+  return OptionNames<E>::names.spellings[static_cast<size_t>(value)];
 }
 
 /// The spellings of an option, "a, b" (for messages and help texts).
 template <class E>
 std::string spellings() {
   std::string out;
-  for (const char* s : OptionNames<E>::spellings) out += (out.empty() ? "" : ", ") + std::string(s);
+  for (const char* s : OptionNames<E>::names.spellings) out += (out.empty() ? "" : ", ") + std::string(s);
   return out;
 }
 
 /// The value spelled `text`; std::invalid_argument "algo must be ssgd or dpsgd" otherwise.
 template <class E>
 E parse_option(const std::string& text) {
-  const auto& names = OptionNames<E>::spellings;
+  const auto& names = OptionNames<E>::names.spellings;
   std::string choices;
   for (size_t i = 0; i < names.size(); ++i) {
     if (text == names[i]) return static_cast<E>(i);
     choices += std::string(i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ")) + names[i];
   }
-  throw std::invalid_argument(std::string(OptionNames<E>::option) + " must be " + choices);
+  throw std::invalid_argument(std::string(OptionNames<E>::names.option) + " must be " + choices);
 }
 
 /// Which samples are used (SPEC §7).

@@ -1,14 +1,14 @@
 #include "awd/distributed/launcher.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "awd/io/process.h"
 
 extern char** environ;
 
@@ -47,7 +49,8 @@ class SignalGuard {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-struct Child {
+/// One rank's process, as the launcher tracks it.
+struct Rank {
   int rank;
   pid_t pid;
   bool running = true;
@@ -68,27 +71,112 @@ std::vector<std::string> base_environment() {
   return env;
 }
 
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-  std::vector<char*> p;
-  for (auto& s : strings) p.push_back(s.data());
-  p.push_back(nullptr);
-  return p;
-}
-
-std::string describe(const Child& c, int status) {
+std::string describe(const Rank& c, const io::ExitStatus& status) {
   const auto who = "rank " + std::to_string(c.rank) + " (pid " + std::to_string(c.pid) + ")";
-  if (WIFSIGNALED(status))
-    return who + " was killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
-           ")";
-  return who + " exited with code " + std::to_string(WEXITSTATUS(status));
+  if (status.signal)
+    return who + " was killed by signal " + std::to_string(status.signal) + " (" + strsignal(status.signal) + ")";
+  return who + " exited with code " + std::to_string(status.code);
 }
 
-void signal_all(std::vector<Child>& children, int sig) {
+void signal_all(std::vector<Rank>& children, int sig) {
   for (auto& c : children)
     if (c.running) {
       c.stopped_by_us = true;
       kill(c.pid, sig);
     }
+}
+
+/// Starts ranks 0..n-1 of `args` with the rendezvous variables set. When one
+/// cannot start, those already running are killed and the error names why.
+std::vector<Rank> start_ranks(const std::vector<std::string>& args, int processes, int port) {
+  const auto base = base_environment();
+  std::vector<Rank> children;
+  auto abort_start = [&](const std::string& message) {
+    signal_all(children, SIGKILL);
+    for (auto& c : children) {
+      try {
+        io::wait(io::Child{c.pid});
+      } catch (const std::exception&) {
+      }
+    }
+    throw std::runtime_error(message);
+  };
+  for (int r = 0; r < processes; ++r) {
+    io::ProcessSpec p;
+    p.argv = args;
+    p.search_path = true;
+    p.env = base;
+    p.env->push_back("MASTER_ADDR=127.0.0.1");
+    p.env->push_back("MASTER_PORT=" + std::to_string(port));
+    p.env->push_back("RANK=" + std::to_string(r));
+    p.env->push_back("WORLD_SIZE=" + std::to_string(processes));
+    p.env->push_back("LOCAL_RANK=" + std::to_string(r));
+    p.env->push_back("LOCAL_WORLD_SIZE=" + std::to_string(processes));
+    try {
+      children.push_back({r, io::start(p).pid});
+    } catch (const io::SpawnError& e) {
+      if (e.step == "exec") abort_start("launch: cannot run '" + args.front() + "': " + std::strerror(e.error));
+      abort_start("launch: " + e.step + ": " + std::strerror(e.error));
+    }
+  }
+  return children;
+}
+
+/// Waits for every rank (polling, so that signals and deadlines are noticed);
+/// after the first failure the others get `grace_seconds`, then SIGTERM, then
+/// as long again before SIGKILL. Returns the exit code launch() returns.
+int supervise(std::vector<Rank>& children, double grace_seconds) {
+  int result = 0;
+  bool failing = false, terminated = false, killed = false, forwarded = false;
+  auto stop_at = Clock::time_point::max();
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));
+  const auto fail = [&](int code) {
+    if (failing) return;
+    failing = true;
+    result = code;
+    stop_at = Clock::now() + grace;
+  };
+  auto running = [&] {
+    for (const auto& c : children)
+      if (c.running) return true;
+    return false;
+  };
+  while (running()) {
+    const io::Ended ended = io::wait_any(false);
+    if (ended.pid > 0) {
+      for (auto& c : children) {
+        if (c.pid != ended.pid) continue;
+        c.running = false;
+        if (ended.status.ok() || c.stopped_by_us) break;
+        std::fprintf(stderr, "awd launch: %s\n", describe(c, ended.status).c_str());
+        fail(ended.status.shell_code());
+        break;
+      }
+      continue;
+    }
+    if (ended.pid < 0) break;  // no children left to wait for
+    if (g_signal && !forwarded) {
+      forwarded = true;
+      signal_all(children, g_signal);
+      fail(128 + g_signal);
+    }
+    const auto now = Clock::now();
+    if (failing && !terminated && now >= stop_at) {
+      terminated = true;
+      for (const auto& c : children)
+        if (c.running)
+          std::fprintf(stderr, "awd launch: rank %d (pid %d) still running %g s after the failure: SIGTERM\n", c.rank,
+                       static_cast<int>(c.pid), grace_seconds);
+      signal_all(children, SIGTERM);
+      signal_all(children, SIGCONT);  // a stopped process acts on SIGTERM only once it runs
+      stop_at = now + grace;
+    } else if (terminated && !killed && now >= stop_at) {
+      killed = true;
+      signal_all(children, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return result;
 }
 
 }  // namespace
@@ -119,108 +207,9 @@ int launch(const LaunchOptions& o) {
   const int port = o.port ? o.port : free_port();
   std::vector<std::string> args = o.command;
   if (args.front() == "awd" && !o.self_exe.empty()) args.front() = o.self_exe;
-  const auto base = base_environment();
-
   SignalGuard guard;
-  std::vector<Child> children;
-  auto abort_start = [&](const std::string& message) {
-    signal_all(children, SIGKILL);
-    for (auto& c : children) waitpid(c.pid, nullptr, 0);
-    throw std::runtime_error(message);
-  };
-  for (int r = 0; r < o.processes; ++r) {
-    auto env = base;
-    env.push_back("MASTER_ADDR=127.0.0.1");
-    env.push_back("MASTER_PORT=" + std::to_string(port));
-    env.push_back("RANK=" + std::to_string(r));
-    env.push_back("WORLD_SIZE=" + std::to_string(o.processes));
-    env.push_back("LOCAL_RANK=" + std::to_string(r));
-    env.push_back("LOCAL_WORLD_SIZE=" + std::to_string(o.processes));
-    auto argv_strings = args;
-    auto envp = pointers(env);
-    auto argv = pointers(argv_strings);
-    // exec failures come back through a close-on-exec pipe: nothing read = exec succeeded.
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) abort_start(std::string("launch: pipe: ") + std::strerror(errno));
-    const pid_t pid = fork();
-    if (pid < 0) {
-      close(fds[0]);
-      close(fds[1]);
-      abort_start(std::string("launch: fork: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      close(fds[0]);
-      execvpe(argv[0], argv.data(), envp.data());
-      const int err = errno;
-      [[maybe_unused]] auto w = write(fds[1], &err, sizeof err);
-      _exit(127);
-    }
-    close(fds[1]);
-    int err = 0;
-    ssize_t got;
-    do got = read(fds[0], &err, sizeof err);
-    while (got < 0 && errno == EINTR);
-    close(fds[0]);
-    children.push_back({r, pid});
-    if (got == static_cast<ssize_t>(sizeof err))
-      abort_start("launch: cannot run '" + args.front() + "': " + std::strerror(err));
-  }
-
-  int result = 0;
-  bool failing = false, terminated = false, killed = false, forwarded = false;
-  auto stop_at = Clock::time_point::max();
-  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
-  auto running = [&] {
-    for (const auto& c : children)
-      if (c.running) return true;
-    return false;
-  };
-  while (running()) {
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      for (auto& c : children) {
-        if (c.pid != pid) continue;
-        c.running = false;
-        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        if (ok || c.stopped_by_us) break;
-        std::fprintf(stderr, "awd launch: %s\n", describe(c, status).c_str());
-        if (!failing) {
-          failing = true;
-          result = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-          stop_at = Clock::now() + grace;
-        }
-        break;
-      }
-      continue;
-    }
-    if (pid < 0 && errno != EINTR) break;  // no children left to wait for
-    if (g_signal && !forwarded) {
-      forwarded = true;
-      signal_all(children, g_signal);
-      if (!failing) {
-        failing = true;
-        result = 128 + g_signal;
-        stop_at = Clock::now() + grace;
-      }
-    }
-    const auto now = Clock::now();
-    if (failing && !terminated && now >= stop_at) {
-      terminated = true;
-      for (const auto& c : children)
-        if (c.running)
-          std::fprintf(stderr, "awd launch: rank %d (pid %d) still running %g s after the failure: SIGTERM\n", c.rank,
-                       static_cast<int>(c.pid), o.grace_seconds);
-      signal_all(children, SIGTERM);
-      signal_all(children, SIGCONT);  // a stopped process acts on SIGTERM only once it runs
-      stop_at = now + grace;
-    } else if (terminated && !killed && now >= stop_at) {
-      killed = true;
-      signal_all(children, SIGKILL);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return result;
+  auto children = start_ranks(args, o.processes, port);
+  return supervise(children, o.grace_seconds);
 }
 
 }  // namespace awd::distributed

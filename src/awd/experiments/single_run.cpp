@@ -8,6 +8,7 @@
 #include "awd/duality/sequential_split.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/run_dir.h"
+#include "awd/store/run_status.h"
 #include "awd/models/classifier.h"
 #include "awd/train/learners.h"
 #include "awd/util/threads.h"

@@ -1,91 +1,28 @@
 #include "awd/experiments/sweep.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "awd/io/files.h"
+#include "awd/experiments/exit_codes.h"
+#include "awd/io/process.h"
 #include "awd/store/config_json.h"
-#include "awd/store/run_dir.h"
+#include "awd/io/text_file.h"
+#include "awd/store/run_status.h"
 
-extern char** environ;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace awd::experiments {
 namespace {
-
-struct Parameter {
-  const char* name;
-  const char* symbol;
-  bool integer;
-  void (*set)(RunConfig&, double);
-  /// Categorical parameters: the names they take, and their setter (set is then null).
-  std::vector<std::string> choices = {};
-  void (*set_name)(RunConfig&, const std::string&) = nullptr;
-
-  bool categorical() const { return !choices.empty(); }
-};
-
-// The knobs of SPEC §7, gamma of SPEC §4 and the learners of SPEC §8, with
-// their ranges checked by validate().
-const Parameter kParameters[] = {
-    {"lr", "alpha", false, [](RunConfig& c, double v) { c.train.lr = v; }},
-    {"batch_size", "B", true, [](RunConfig& c, double v) { c.train.batch_size = std::llround(v); }},
-    {"weight_decay", "beta", false, [](RunConfig& c, double v) { c.train.weight_decay = v; }},
-    {"decay_stop", "t_stop", true, [](RunConfig& c, double v) { c.train.decay_stop = std::llround(v); }},
-    {"init_scale", "s", false, [](RunConfig& c, double v) { c.model.init_scale = v; }},
-    {"dropout", "d", false, [](RunConfig& c, double v) { c.model.dropout = v; }},
-    {"label_noise", "rho", false, [](RunConfig& c, double v) { c.data.label_noise = v; }},
-    {"per_class", "M", true, [](RunConfig& c, double v) { c.data.per_class = std::llround(v); }},
-    {"delta_scale", "gamma", false, [](RunConfig& c, double v) { c.analysis.delta_scale = v; }},
-    {"learners", "n", true, [](RunConfig& c, double v) { c.learners.count = std::llround(v); }},
-    {"algo", "algo", false, nullptr, {"ssgd", "dpsgd"},
-     [](RunConfig& c, const std::string& v) { c.learners.algo = parse_option<Algo>(v); }},
-    {"mixing", "mixing", false, nullptr, {"ring", "all"},
-     [](RunConfig& c, const std::string& v) { c.learners.mixing = parse_option<Mixing>(v); }},
-};
-
-const Parameter& find_parameter(const std::string& name) {
-  std::string known;
-  for (const auto& p : kParameters) {
-    if (name == p.name || name == p.symbol) return p;
-    known += std::string(known.empty() ? "" : ", ") + p.name;
-    if (std::string(p.symbol) != p.name) known += std::string(" (") + p.symbol + ")";
-  }
-  throw std::invalid_argument("unknown sweep parameter '" + name + "' (known: " + known + ")");
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-bool finished(const std::string& run_dir) {
-  if (fs::exists(fs::path(run_dir) / "analysis" / "summary.json")) return true;
-  const auto t = fs::path(run_dir) / "training.json";
-  if (!fs::exists(t)) return false;
-  try {
-    return json::parse(io::read_text(t.string())).value("stop_reason", "") == "diverged";
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 /// The experiment a sweep directory belongs to, without the repeat count
 /// (a sweep may be extended with more repeats).
@@ -102,85 +39,67 @@ struct Job {
   std::string dir;
 };
 
-pid_t spawn(const std::string& exe, const Job& job, int threads) {
-  const std::vector<std::string> args = {exe, "run", "--config", job.dir + "/request.json", "-o", job.dir,
-                                         "--force", "-q", "--threads", std::to_string(threads)};
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const auto log = job.dir + "/log.txt";
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(exe + ": cannot start a solution (" + std::strerror(rc) + ")");
-  return pid;
+/// Starts `awd solve DIR --threads T` (the entry point documented in sweep.h),
+/// its stdout and stderr into DIR/log.txt.
+io::Child start_solution(const std::string& exe, const Job& job, int threads) {
+  io::ProcessSpec p;
+  p.argv = solve_command(exe, job.dir, threads);
+  p.output = job.dir + "/log.txt";
+  try {
+    return io::start(p);
+  } catch (const io::SpawnError& e) {
+    throw std::runtime_error(exe + ": cannot start a solution (" + std::strerror(e.error) + ")");
+  }
+}
+
+/// Writes SWEEP_DIR/sweep.json, refusing a directory of another experiment.
+void claim_sweep_dir(const SweepSpec& spec, const std::string& dir) {
+  store::prepare_output_dir(dir, "", true);
+  const auto spec_path = (fs::path(dir) / "sweep.json").string();
+  if (fs::exists(spec_path) && identity(read_sweep_spec(spec_path)) != identity(spec))
+    throw std::runtime_error(dir + ": holds a sweep of another experiment (" + spec_path +
+                             " differs); use a new folder");
+  io::write_atomic(spec_path, to_json(spec).dump(1) + "\n");
+}
+
+/// The solutions still to run, each with its request.json written; counts the others.
+std::vector<Job> pending_jobs(const SweepSpec& spec, const std::string& sweep_dir, SweepStatus& status) {
+  std::vector<Job> todo;
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      ++status.total;
+      const auto dir = solution_dir(sweep_dir, spec, v, r);
+      if (store::solution_finished(dir)) {
+        ++status.already_done;
+        continue;
+      }
+      fs::create_directories(dir);
+      io::write_atomic(dir + "/request.json", store::to_json(solution_config(spec, v, r)).dump(1) + "\n");
+      todo.push_back({v, r, dir});
+    }
+  return todo;
+}
+
+/// Counts how a solution's process ended; returns the word the progress line shows.
+const char* record_outcome(const io::ExitStatus& how, SweepStatus& status) {
+  const int code = how.shell_code();
+  if (code == kExitOk) {
+    ++status.ran;
+    return "done";
+  }
+  if (code == kExitDiverged) {
+    ++status.diverged;
+    return "diverged";
+  }
+  ++status.failed;
+  return "FAILED (see log.txt)";
 }
 
 }  // namespace
 
-std::string canonical_parameter(const std::string& name) { return find_parameter(name).name; }
-
-std::string parameter_symbol(const std::string& parameter) {
-  const auto dot = parameter.rfind('.');
-  const std::string key = dot == std::string::npos ? parameter : parameter.substr(dot + 1);
-  for (const auto& p : kParameters)
-    if (key == p.name) return p.symbol;
-  return parameter;
-}
-
-bool is_categorical(const std::string& parameter) { return find_parameter(parameter).categorical(); }
-
-void set_parameter(RunConfig& cfg, const std::string& parameter, double value) {
-  const auto& p = find_parameter(parameter);
-  if (p.categorical())
-    throw std::invalid_argument(std::string(p.name) + " takes one of " + join(p.choices) + ", not the number " +
-                                format_value(value));
-  if (!std::isfinite(value)) throw std::invalid_argument(std::string(p.name) + ": value is not a finite number");
-  if (p.integer && value != std::floor(value))
-    throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes whole numbers, not " + format_value(value));
-  RunConfig next = cfg;  // a refused value leaves cfg as it was
-  p.set(next, value);
-  validate(next);
-  cfg = std::move(next);
-}
-
-void set_parameter(RunConfig& cfg, const std::string& parameter, const SweepValue& value) {
-  if (value.is_number()) return set_parameter(cfg, parameter, value.number());
-  const auto& p = find_parameter(parameter);
-  const auto name = value.str();
-  if (!p.categorical())
-    throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes numbers, not '" + name + "'");
-  if (std::find(p.choices.begin(), p.choices.end(), name) == p.choices.end())
-    throw std::invalid_argument(std::string(p.name) + " takes one of " + join(p.choices) + ", not '" + name + "'");
-  RunConfig next = cfg;
-  p.set_name(next, name);
-  validate(next);
-  cfg = std::move(next);
-}
-
-SweepValue parse_value(const std::string& parameter, const std::string& text) {
-  const auto& p = find_parameter(parameter);
-  if (p.categorical()) return SweepValue(text);
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  const double v = std::strtod(begin, &end);
-  if (text.empty() || end == begin || *end != '\0')
-    throw std::invalid_argument(std::string(p.name) + " (" + p.symbol + ") takes numbers, not '" + text + "'");
-  return SweepValue(v);
-}
-
-std::string SweepValue::str() const { return numeric_ ? format_value(number_) : text_; }
-
-std::string format_value(const SweepValue& v) { return v.str(); }
-
-std::string format_value(double v) {
-  // Whole numbers without a decimal point (B=25, not 25.0); others in the shortest exact form.
-  if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
-  return json(v).dump();
+std::vector<std::string> solve_command(const std::string& executable, const std::string& solution_dir,
+                                       int threads) {
+  return {executable, "solve", solution_dir, "--threads", std::to_string(threads)};
 }
 
 json to_json(const SweepSpec& spec) {
@@ -205,12 +124,12 @@ SweepSpec sweep_spec_from_json(const json& j, const std::string& source) {
     const auto& param = find_parameter(spec.parameter);
     if (!values.is_array() || values.empty())
       throw std::invalid_argument(param.categorical() ? "\"values\" must be a non-empty list of names (" +
-                                                            join(param.choices) + ")"
+                                                            param.choice_list() + ")"
                                                       : "\"values\" must be a non-empty list of numbers");
     for (const auto& v : values) {
       if (param.categorical()) {
         if (!v.is_string())
-          throw std::invalid_argument("\"values\" of " + spec.parameter + " must be names (" + join(param.choices) +
+          throw std::invalid_argument("\"values\" of " + spec.parameter + " must be names (" + param.choice_list() +
                                       "), not " + v.dump());
         spec.values.emplace_back(v.get<std::string>());
       } else {
@@ -268,27 +187,9 @@ std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, si
 
 SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
-  store::prepare_output_dir(opt.dir, "", true);
-  const auto spec_path = (fs::path(opt.dir) / "sweep.json").string();
-  if (fs::exists(spec_path) && identity(read_sweep_spec(spec_path)) != identity(spec))
-    throw std::runtime_error(opt.dir + ": holds a sweep of another experiment (" + spec_path +
-                             " differs); use a new folder");
-  io::write_atomic(spec_path, to_json(spec).dump(1) + "\n");
-
+  claim_sweep_dir(spec, opt.dir);
   SweepStatus status;
-  std::vector<Job> todo;
-  for (size_t v = 0; v < spec.values.size(); ++v)
-    for (int64_t r = 0; r < spec.repeats; ++r) {
-      ++status.total;
-      const auto dir = solution_dir(opt.dir, spec, v, r);
-      if (finished(dir)) {
-        ++status.already_done;
-        continue;
-      }
-      fs::create_directories(dir);
-      io::write_atomic(dir + "/request.json", store::to_json(solution_config(spec, v, r)).dump(1) + "\n");
-      todo.push_back({v, r, dir});
-    }
+  const std::vector<Job> todo = pending_jobs(spec, opt.dir, status);
   if (opt.progress && status.already_done)
     std::fprintf(stderr, "sweep: %d of %d solutions already finished, %zu to run\n", status.already_done,
                  status.total, todo.size());
@@ -300,31 +201,18 @@ SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   size_t next = 0, done = 0;
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < opt.jobs) {
-      running[spawn(opt.executable, todo[next], threads)] = todo[next];
+      running[start_solution(opt.executable, todo[next], threads).pid] = todo[next];
       ++next;
     }
-    int wstatus = 0;
-    const pid_t pid = ::waitpid(-1, &wstatus, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("sweep: waiting for solutions failed: ") + std::strerror(errno));
-    }
-    auto it = running.find(pid);
+    const io::Ended ended = io::wait_any(true);
+    if (ended.pid < 0)
+      throw std::runtime_error(std::string("sweep: waiting for solutions failed: ") + std::strerror(ended.error));
+    auto it = running.find(ended.pid);
     if (it == running.end()) continue;
     const Job job = it->second;
     running.erase(it);
     ++done;
-    const int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    const char* what = "done";
-    if (code == 0) {
-      ++status.ran;
-    } else if (code == 3) {
-      ++status.diverged;
-      what = "diverged";
-    } else {
-      ++status.failed;
-      what = "FAILED (see log.txt)";
-    }
+    const char* what = record_outcome(ended.status, status);
     if (opt.progress) {
       const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double eta = el / double(done) * double(todo.size() - done);

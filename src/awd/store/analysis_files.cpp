@@ -7,7 +7,7 @@
 #include <sstream>
 #include <vector>
 
-#include "awd/io/files.h"
+#include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
 
 namespace fs = std::filesystem;
@@ -50,70 +50,60 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
       {"seconds", r.seconds}};
 }
 
-std::string directions_csv(const duality::Directions& dir_) {
+/// A CSV table of equally long 1-D columns under `header`: int64 and bool
+/// columns as integers, float64 ones with 17 significant digits (they read
+/// back to the same double; std::ostream writes +inf as "inf").
+std::string columns_csv(const std::string& header, const std::vector<torch::Tensor>& columns) {
+  std::vector<torch::Tensor> cols;
+  for (const auto& c : columns)
+    cols.push_back(c.scalar_type() == torch::kDouble ? c.contiguous() : c.to(torch::kInt64).contiguous());
   std::ostringstream csv;
   csv.precision(17);
-  csv << "rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L\n";
-  const auto cols = torch::stack({dir_.lambda, dir_.sigma_g, dir_.sigma_w, dir_.mu_g, dir_.mu_w, dir_.c, dir_.dL,
-                                  dir_.S_w, dir_.S_L}, 1).contiguous();
-  const auto a = cols.accessor<double, 2>();
-  const auto bi = dir_.basis_index.accessor<int64_t, 1>();
-  for (int64_t i = 0; i < cols.size(0); ++i) {
-    csv << i + 1 << ',' << bi[i];
-    for (int64_t k = 0; k < cols.size(1); ++k) csv << ',' << a[i][k];
+  csv << header << '\n';
+  const int64_t rows = cols.front().size(0);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (size_t k = 0; k < cols.size(); ++k) {
+      if (k) csv << ',';
+      if (cols[k].scalar_type() == torch::kDouble)
+        csv << cols[k].data_ptr<double>()[i];
+      else
+        csv << cols[k].data_ptr<int64_t>()[i];
+    }
     csv << '\n';
   }
   return csv.str();
 }
 
-/// The partner's index into the run's training set counts the clean samples only.
+/// 1, 2, ..., n: the rank column.
+torch::Tensor ranks(int64_t n) { return torch::arange(1, n + 1, torch::kInt64); }
+
+std::string directions_csv(const duality::Directions& d) {
+  return columns_csv("rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L",
+                     {ranks(d.basis_index.size(0)), d.basis_index, d.lambda, d.sigma_g, d.sigma_w, d.mu_g, d.mu_w, d.c,
+                      d.dL, d.S_w, d.S_L});
+}
+
+/// test_sample and partner_sample index the data files; the partner's index
+/// into the run's training set counts the clean samples only.
 std::string pairs_csv(const data::Subset& subset, const duality::Pairs& p) {
-  std::ostringstream pcsv;
-  pcsv.precision(17);
-  pcsv << "k,test_sample,partner,partner_sample,kept,l_k,norm_x,norm_dx,norm_dW,duality_residual\n";
-  const auto ti = p.test_index.accessor<int64_t, 1>();
-  const auto pi = p.partner_index.accessor<int64_t, 1>();
-  const auto kept = p.kept.accessor<bool, 1>();
-  const auto num = torch::stack({p.pair_gap, p.norm_x, p.norm_dx, p.norm_dw, p.duality_residual}, 1).contiguous();
-  const auto na = num.accessor<double, 2>();
   std::vector<int64_t> clean;
   for (size_t i = 0; i < subset.corrupted.size(); ++i)
     if (!subset.corrupted[i]) clean.push_back(subset.train_indices[i]);
-  for (int64_t k = 0; k < num.size(0); ++k) {
-    pcsv << ti[k] << ',' << subset.test_indices.at(ti[k]) << ',' << pi[k] << ',' << clean.at(pi[k]) << ','
-         << (kept[k] ? 1 : 0);
-    for (int64_t c = 0; c < num.size(1); ++c) pcsv << ',' << na[k][c];
-    pcsv << '\n';
-  }
-  return pcsv.str();
+  const auto test_sample = torch::tensor(subset.test_indices, torch::kInt64).index_select(0, p.test_index);
+  const auto partner_sample = torch::tensor(clean, torch::kInt64).index_select(0, p.partner_index);
+  return columns_csv("k,test_sample,partner,partner_sample,kept,l_k,norm_x,norm_dx,norm_dW,duality_residual",
+                     {p.test_index, test_sample, p.partner_index, partner_sample, p.kept, p.pair_gap, p.norm_x,
+                      p.norm_dx, p.norm_dw, p.duality_residual});
 }
 
-/// std::ostream writes +inf as "inf": a direction whose loss never doubles (paper Fig. S6).
+/// A direction whose loss never doubles has F = inf (paper Fig. S6).
 std::string flatness_csv(const duality::Flatness& f) {
-  std::ostringstream fcsv;
-  fcsv.precision(17);
-  fcsv << "rank,basis_index,lambda,sigma_g,t_plus,t_minus,F\n";
-  const auto fb = f.basis_index.accessor<int64_t, 1>();
-  const auto fv = torch::stack({f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F}, 1).contiguous();
-  const auto fa = fv.accessor<double, 2>();
-  for (int64_t i = 0; i < fv.size(0); ++i) {
-    fcsv << i + 1 << ',' << fb[i];
-    for (int64_t k = 0; k < fv.size(1); ++k) fcsv << ',' << fa[i][k];
-    fcsv << '\n';
-  }
-  return fcsv.str();
+  return columns_csv("rank,basis_index,lambda,sigma_g,t_plus,t_minus,F",
+                     {ranks(f.basis_index.size(0)), f.basis_index, f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F});
 }
 
 std::string coverage_csv(const duality::Coverage& c) {
-  std::ostringstream ccsv;
-  ccsv.precision(17);
-  ccsv << "fraction,pairs,pair_gap,gap\n";
-  const auto cp = c.pairs.accessor<int64_t, 1>();
-  const auto cv = torch::stack({c.fraction, c.pair_gap, c.gap}, 1).contiguous();
-  const auto ca = cv.accessor<double, 2>();
-  for (int64_t i = 0; i < cv.size(0); ++i)
-    ccsv << ca[i][0] << ',' << cp[i] << ',' << ca[i][1] << ',' << ca[i][2] << '\n';
-  return ccsv.str();
+  return columns_csv("fraction,pairs,pair_gap,gap", {c.fraction, c.pairs, c.pair_gap, c.gap});
 }
 
 }  // namespace

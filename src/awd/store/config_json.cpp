@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "awd/io/files.h"
+#include "awd/io/text_file.h"
 
 using nlohmann::json;
 

@@ -1,7 +1,5 @@
 #include "awd/store/run_dir.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +7,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "awd/io/files.h"
+#include "awd/io/npy.h"
+#include "awd/io/text_file.h"
+#include "awd/store/run_status.h"
 #include "awd/models/training_view.h"
 #include "awd/store/config_json.h"
 #include "awd/util/threads.h"
@@ -75,15 +75,6 @@ std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
 }
 
 }  // namespace
-
-void prepare_output_dir(const std::string& dir, const std::string& marker, bool force) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw std::runtime_error(dir + ": cannot create output folder (" + ec.message() + ")");
-  if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error(dir + ": output folder is not writable");
-  if (!force && fs::exists(fs::path(dir) / marker))
-    throw std::runtime_error(dir + ": already holds a finished run (" + marker + "); use --force to overwrite");
-}
 
 void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
               const data::Subset& subset, models::Classifier& model, const train::TrainResult& result) {

@@ -18,10 +18,6 @@
 
 namespace awd::store {
 
-/// Creates `dir`; refuses a folder holding a finished run (its `marker` file)
-/// unless `force`, and a folder that is not writable.
-void prepare_output_dir(const std::string& dir, const std::string& marker, bool force);
-
 /// Everything `awd train` writes, training.json last.
 void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
               const data::Subset& subset, models::Classifier& model, const train::TrainResult& result);

@@ -151,8 +151,9 @@ struct StepGradients {
 
 void require_learners_fit(int64_t learners, int64_t train_samples) {
   if (learners > train_samples)
-    throw std::invalid_argument("learners (n = " + std::to_string(learners) + ") outnumber the " +
-                                std::to_string(train_samples) + " training samples");
+    throw std::invalid_argument("learners (n = " + std::to_string(learners) + ") exceed the " +
+                                std::to_string(train_samples) +
+                                " training samples: every learner needs at least one (lower --learners or raise -M)");
 }
 
 namespace {

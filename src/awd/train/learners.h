@@ -21,7 +21,7 @@
 
 namespace awd::train {
 
-/// std::invalid_argument (one line) when n learners outnumber the training
+/// std::invalid_argument (one line) when n learners exceed the training
 /// samples: some learner would never get a sample.
 void require_learners_fit(int64_t learners, int64_t train_samples);
 

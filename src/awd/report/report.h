@@ -1,14 +1,21 @@
 // Aggregation of a sweep (paper Fig. 2-4, S3, S4, S10): per swept value, the
-// mean and standard deviation over repeats of the gap decomposition.
+// mean and standard deviation over repeats of the gap decomposition, written
+// as CSV tables, figures and one HTML page:
+//
+//   SWEEP_DIR/report/summary.csv    per value: repeats, finished, diverged, X_mean and X_std per metric
+//   SWEEP_DIR/report/ranks.csv      per value and rank: the directions.csv curves averaged over repeats
+//   SWEEP_DIR/report/solutions.csv  per finished solution: its metrics, sigma_w at ranks 1, 10, 100
+//   SWEEP_DIR/report/report.json    the sweep and the per-value statistics
+//   SWEEP_DIR/report/figures/, report.html   (figures.h, html.h)
 #pragma once
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "awd/experiments/figures.h"
-#include "awd/experiments/sweep.h"
+#include "awd/experiments/parameters.h"
+#include "awd/report/figure_table.h"
 
-namespace awd::experiments {
+namespace awd::report {
 
 /// The scalars aggregated per value (summary.json keys).
 extern const std::vector<std::string> kReportMetrics;
@@ -23,12 +30,9 @@ struct MeanStd {
 };
 MeanStd mean_std(const std::vector<double>& xs);
 
-/// A number as written into the report's CSV files: the shortest form that
-/// reads back to the same double, "nan" for anything not finite.
-std::string csv_number(double v);
-
+/// One swept value's statistics over its repeats.
 struct ValueStats {
-  SweepValue value = 0.0;
+  experiments::SweepValue value = 0.0;
   int repeats = 0, finished = 0, diverged = 0;
   std::vector<double> mean, std;  ///< per metric of kReportMetrics; std is the sample standard deviation
   std::vector<std::vector<double>> rank_means;  ///< [rank][column of kRankColumns]
@@ -37,7 +41,7 @@ struct ValueStats {
 /// Reads every finished solution of the sweep in `sweep_dir`.
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir);
 
-/// What a caller (awd compare) adds to a sweep's report: its own figures
+/// What a caller (the compare report) adds to a sweep's report: its own figures
 /// (drawn from its own CSV files in the report dir) and HTML placed after the summary table.
 struct ReportAddition {
   std::vector<Figure> figures;
@@ -49,8 +53,4 @@ struct ReportAddition {
 /// gnuplot skips the figures with a one-line warning on stderr.
 std::string write_report(const std::string& sweep_dir, const ReportAddition& addition = {});
 
-/// The columns `wanted` of a CSV file with a header line, as numbers (an
-/// error naming the file and column when one is missing).
-std::vector<std::vector<double>> read_csv_columns(const std::string& path, const std::vector<std::string>& wanted);
-
-}  // namespace awd::experiments
+}  // namespace awd::report

@@ -1,0 +1,97 @@
+#include "awd/report/figure_table.h"
+
+#include <vector>
+
+namespace awd::report {
+
+// Losses are in nats (natural-log cross-entropy). A weight is a plain number,
+// so a gradient component is in nats per unit weight.
+const std::vector<Figure>& sweep_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"sharpness_spectrum", "Fig. 3A, 3D, 4A, 4D",
+       "Sharpness spectrum: the spread of the loss gradient over the sample pairs, sigma_g,i, "
+       "along each direction i, sharpest first, one curve per swept value (means over repeats).",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_g"}},
+       "rank i (1 = sharpest)", "σ_{g,i} (nats per unit weight)", Scale::kLog, Scale::kLog, "lines lw 2"},
+      {"size_spectrum", "Fig. 3B, 4B",
+       "Size of the solution: the accumulated spread of the dual weights, S_w(i) = sum_{j<=i} sigma_w,j, "
+       "against rank (means over repeats).",
+       "ranks.csv", "rank", nullptr, true, {{"S_w"}},
+       "rank i (1 = sharpest)", "S_w(i) = Σ_{j≤i} σ_{w,j}", Scale::kLog, Scale::kLinear, "lines lw 2"},
+      {"gap_split", "Fig. 3C, 3F, 4C, 4F",
+       "Generalization gap dL = L(S_test) - L(S_train) and its parts from the sharp (dL_s) and flat (dL_f) "
+       "directions against the swept value; error bars are the standard deviation over repeats.",
+       "summary.csv", "value", nullptr, false,
+       {{"gap_mean", "ΔL (measured gap)", "gap_std"},
+        {"dL_sharp_mean", "ΔL_s (sharp directions)", "dL_sharp_std"},
+        {"dL_flat_mean", "ΔL_f (flat directions)", "dL_flat_std"}},
+       "{P}", "generalization gap (nats)", Scale::kAuto, Scale::kLinear, "yerrorlines lw 2 pt 7"},
+      {"sharpness_vs_hessian", "Fig. 2A",
+       "Gradient spread sigma_g,i against the Hessian eigenvalue lambda_i of the same direction, "
+       "log-log; directions with lambda_i <= 0 are left out.",
+       "ranks.csv", "lambda", nullptr, true, {{"sigma_g"}},
+       "Hessian eigenvalue λ_i (nats per unit weight^2)", "σ_{g,i} (nats per unit weight)", Scale::kLog,
+       Scale::kLog, "points pt 7 ps 0.8"},
+      {"size_vs_norm", "Fig. 2B",
+       "Dual-weight spread sigma_w,i at ranks 1, 10 and 100 against the norm ||W|| of the analysed layer, "
+       "one point per solution.",
+       "solutions.csv", "weight_norm", nullptr, false,
+       {{"sigma_w_r1", "rank 1"}, {"sigma_w_r10", "rank 10"}, {"sigma_w_r100", "rank 100"}},
+       "layer norm ||W||_F", "σ_{w,i}", Scale::kAuto, Scale::kLog, "points pt 7 ps 1.2"},
+      {"correlation_spectrum", "Fig. S3",
+       "Correlation c_i between gradient and dual-weight components along each direction, against rank "
+       "(means over repeats).",
+       "ranks.csv", "rank", nullptr, true, {{"c"}},
+       "rank i (1 = sharpest)", "correlation c_i", Scale::kLog, Scale::kLinear, "lines lw 2"},
+      {"estimated_gap_vs_test_error", "Fig. S4",
+       "Estimated gap sum_i dL_i (Eq. 11) against the test error, one point per solution.",
+       "solutions.csv", "test_error", nullptr, true, {{"sum_dL"}},
+       "test error", "estimated gap Σ_i ΔL_i (nats)", Scale::kLinear, Scale::kLinear, "points pt 7 ps 1.2"},
+      {"gap_vs_lr_over_batch", "Fig. S10",
+       "Generalization gap dL against the ratio of learning rate to batch size, alpha/B, one point per solution.",
+       "solutions.csv", "lr", "batch_size", true, {{"gap"}},
+       "α / B", "generalization gap ΔL (nats)", Scale::kLog, Scale::kLinear, "points pt 7 ps 1.2"},
+  };
+  return kFigures;
+}
+
+
+// Fig. 5 and Fig. 6, drawn from the files write_compare_report (compare_report.cpp) writes. The
+// algorithm is the "value" column of every file, so each figure has one curve per algorithm.
+const std::vector<Figure>& compare_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"compare_sharpness", "Fig. 5A",
+       "Sharpness spectrum of SSGD and DPSGD solutions: sigma_g,i against rank i, sharpest first "
+       "(means over repeats, same seeds).",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_g"}},
+       "rank i (1 = sharpest)", "σ_{g,i} (nats per unit weight)", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"compare_size", "Fig. 5B",
+       "Size spectrum of SSGD and DPSGD solutions: sigma_w,i against rank i (means over repeats).",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_w"}},
+       "rank i (1 = sharpest)", "σ_{w,i}", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"noise_vs_sharpness", "Fig. 6",
+       "Noise along the sharpest Hessian direction, (v_1 . eta)^2, against its eigenvalue lambda_1, one point "
+       "per noise record of every solution; the noise grows with the sharpness, and more so for DPSGD.",
+       "noise_points.csv", "lambda_1", nullptr, true, {{"eta_top_sq_1"}},
+       "top Hessian eigenvalue λ_1 of the layer", "(v_1 · η)^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_total_vs_sharpness", "Fig. 6",
+       "Total noise strength |eta|^2 (all parameters) against the top eigenvalue lambda_1, one point per record.",
+       "noise_points.csv", "lambda_1", nullptr, true, {{"eta_sq"}},
+       "top Hessian eigenvalue λ_1 of the layer", "|η|^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_vs_loss", "Fig. 6",
+       "Total noise strength |eta|^2 against the training loss, one point per record.",
+       "noise_points.csv", "train_loss", nullptr, true, {{"eta_sq"}},
+       "training loss (nats)", "|η|^2", Scale::kLog, Scale::kLog, "points pt 7 ps 0.6"},
+      {"noise_over_time", "Fig. 6",
+       "Total noise strength |eta|^2 during training (mean over repeats at each step).",
+       "noise_series.csv", "step", nullptr, true, {{"eta_sq"}},
+       "step t", "|η(t)|^2", Scale::kLinear, Scale::kLog, "lines lw 2"},
+      {"sharpness_over_time", "Fig. 6",
+       "Top Hessian eigenvalue lambda_1 of the analysed layer during training (mean over repeats at each step).",
+       "noise_series.csv", "step", nullptr, true, {{"lambda_1"}},
+       "step t", "λ_1(t)", Scale::kLinear, Scale::kLog, "lines lw 2"},
+  };
+  return kFigures;
+}
+
+}  // namespace awd::report

@@ -1,0 +1,230 @@
+#include "awd/report/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "awd/experiments/sweep.h"
+#include "awd/io/csv.h"
+#include "awd/io/text_file.h"
+#include "awd/report/figures.h"
+#include "awd/report/html.h"
+#include "awd/store/run_status.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace awd::report {
+
+const std::vector<std::string> kReportMetrics = {"test_error", "gap",    "pair_gap",    "sum_dL", "dL_sharp",
+                                                 "dL_flat",    "weight_norm", "n_sharp"};
+const std::vector<std::string> kRankColumns = {"lambda", "sigma_g", "sigma_w", "c", "dL_i", "S_w", "S_L"};
+
+namespace {
+
+using experiments::SweepSpec;
+using io::csv_number;
+
+/// What the report reads of one finished solution.
+struct Solution {
+  std::vector<double> metrics;             ///< kReportMetrics
+  std::vector<std::vector<double>> ranks;  ///< kRankColumns per rank
+};
+
+std::string directions_csv(const std::string& run_dir) {
+  return (fs::path(run_dir) / "analysis" / "directions.csv").string();
+}
+
+/// The finished solutions of value `v`; the diverged ones are counted into `st`.
+std::vector<Solution> read_value(const std::string& sweep_dir, const SweepSpec& spec, size_t v, ValueStats& st) {
+  std::vector<Solution> sols;
+  for (int64_t r = 0; r < spec.repeats; ++r) {
+    const std::string dir = experiments::solution_dir(sweep_dir, spec, v, r);
+    if (!store::analysis_finished(dir)) {
+      if (store::training_diverged(dir)) ++st.diverged;
+      continue;
+    }
+    sols.push_back({store::read_summary_metrics(dir, kReportMetrics),
+                    io::read_csv_columns(directions_csv(dir), kRankColumns)});
+  }
+  return sols;
+}
+
+/// Means and standard deviations of the metrics, and the rank curves averaged
+/// over the ranks every solution has.
+void summarise(const std::vector<Solution>& sols, ValueStats& st) {
+  const size_t M = kReportMetrics.size();
+  st.mean.assign(M, NAN);
+  st.std.assign(M, NAN);
+  if (sols.empty()) return;
+  for (size_t m = 0; m < M; ++m) {
+    std::vector<double> xs;
+    for (const auto& s : sols) xs.push_back(s.metrics[m]);
+    const auto ms = mean_std(xs);
+    st.mean[m] = ms.mean;
+    st.std[m] = ms.std;
+  }
+  size_t ranks = sols.front().ranks.size();
+  for (const auto& s : sols) ranks = std::min(ranks, s.ranks.size());
+  st.rank_means.assign(ranks, std::vector<double>(kRankColumns.size(), 0.0));
+  for (const auto& s : sols)
+    for (size_t i = 0; i < ranks; ++i)
+      for (size_t c = 0; c < kRankColumns.size(); ++c) st.rank_means[i][c] += s.ranks[i][c] / double(sols.size());
+}
+
+std::string summary_csv(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
+  std::ostringstream out;
+  out << "value,repeats,finished,diverged,lr,batch_size";
+  for (const auto& m : kReportMetrics) out << ',' << m << "_mean," << m << "_std";
+  out << '\n';
+  for (size_t v = 0; v < stats.size(); ++v) {
+    const auto& st = stats[v];
+    const auto cfg = experiments::solution_config(spec, v, 0);
+    out << st.value.str() << ',' << st.repeats << ',' << st.finished << ',' << st.diverged << ','
+        << csv_number(cfg.train.lr) << ',' << cfg.train.batch_size;
+    for (size_t m = 0; m < kReportMetrics.size(); ++m) out << ',' << csv_number(st.mean[m]) << ',' << csv_number(st.std[m]);
+    out << '\n';
+  }
+  return out.str();
+}
+
+std::string ranks_csv(const std::vector<ValueStats>& stats) {
+  std::ostringstream out;
+  out << "value,rank";
+  for (const auto& c : kRankColumns) out << ',' << c;
+  out << '\n';
+  for (const auto& st : stats)
+    for (size_t i = 0; i < st.rank_means.size(); ++i) {
+      out << st.value.str() << ',' << i + 1;
+      for (double x : st.rank_means[i]) out << ',' << csv_number(x);
+      out << '\n';
+    }
+  return out.str();
+}
+
+std::string solutions_csv(const std::string& sweep_dir, const SweepSpec& spec) {
+  std::ostringstream out;
+  out << "value,repeat,lr,batch_size";
+  for (const auto& m : kReportMetrics) out << ',' << m;
+  out << ",sigma_w_r1,sigma_w_r10,sigma_w_r100\n";
+  for (size_t v = 0; v < spec.values.size(); ++v) {
+    const auto cfg = experiments::solution_config(spec, v, 0);
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const std::string dir = experiments::solution_dir(sweep_dir, spec, v, r);
+      if (!store::analysis_finished(dir)) continue;
+      const auto sw = io::read_csv_columns(directions_csv(dir), {"sigma_w"});
+      out << spec.values[v].str() << ',' << r << ',' << csv_number(cfg.train.lr) << ',' << cfg.train.batch_size;
+      for (double x : store::read_summary_metrics(dir, kReportMetrics)) out << ',' << csv_number(x);
+      for (size_t rank : {1, 10, 100}) out << ',' << csv_number(rank <= sw.size() ? sw[rank - 1][0] : NAN);
+      out << '\n';
+    }
+  }
+  return out.str();
+}
+
+json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
+  const auto or_null = [](double x) { return std::isnan(x) ? json(nullptr) : json(x); };
+  json values = json::array();
+  for (const auto& st : stats) {
+    json jm;
+    for (size_t m = 0; m < kReportMetrics.size(); ++m)
+      jm[kReportMetrics[m]] = {{"mean", or_null(st.mean[m])}, {"std", or_null(st.std[m])}};
+    values.push_back({{"value", st.value.is_number() ? json(st.value.number()) : json(st.value.str())},
+                      {"repeats", st.repeats}, {"finished", st.finished}, {"diverged", st.diverged},
+                      {"metrics", jm}});
+  }
+  return json{{"sweep", experiments::to_json(spec)}, {"values", values}};
+}
+
+/// The sweep figures and the addition's, with one warning line for both.
+FigureSet draw_figures(const fs::path& rdir, const std::string& parameter, const ReportAddition& addition) {
+  auto figures = make_figures(rdir.string(), parameter);
+  if (!addition.figures.empty()) {
+    const auto more = make_figures(rdir.string(), parameter, "gnuplot", addition.figures);
+    figures.files.insert(figures.files.end(), more.files.begin(), more.files.end());
+    figures.captions.insert(more.captions.begin(), more.captions.end());
+    // gnuplot missing: one warning is enough; otherwise name what was left out of both sets.
+    if (figures.warning.empty()) figures.warning = more.warning;
+    else if (!more.warning.empty() && more.warning != figures.warning) figures.warning += "; " + more.warning;
+  }
+  return figures;
+}
+
+/// The table for stdout: per value the main metrics as "mean (std)".
+std::string stdout_table(const SweepSpec& spec, const std::vector<ValueStats>& stats, const fs::path& rdir) {
+  char line[512];
+  std::string table = "sweep " + spec.name + ": " + spec.parameter + ", means over repeats (std)\n";
+  std::snprintf(line, sizeof line, "%-10s %5s %18s %18s %18s %18s %12s\n", spec.parameter.c_str(), "n",
+                "test error", "dL", "dL_s", "dL_f", "||W||");
+  table += line;
+  auto cell = [](double m, double s) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.4f (%.4f)", m, s);
+    return std::string(b);
+  };
+  for (const auto& st : stats) {
+    std::snprintf(line, sizeof line, "%-10s %2d/%-2d %18s %18s %18s %18s %12.4f\n", st.value.str().c_str(),
+                  st.finished, st.repeats, cell(st.mean[0], st.std[0]).c_str(), cell(st.mean[1], st.std[1]).c_str(),
+                  cell(st.mean[4], st.std[4]).c_str(), cell(st.mean[5], st.std[5]).c_str(), st.mean[6]);
+    table += line;
+  }
+  table += "report: " + (rdir / "report.html").string() + "\n";
+  return table;
+}
+
+}  // namespace
+
+MeanStd mean_std(const std::vector<double>& xs) {
+  MeanStd r;
+  double sum = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) {
+      sum += x;
+      ++r.count;
+    }
+  if (r.count == 0) return r;
+  r.mean = sum / r.count;
+  double sq = 0;
+  for (double x : xs)
+    if (std::isfinite(x)) sq += (x - r.mean) * (x - r.mean);
+  r.std = r.count > 1 ? std::sqrt(sq / (r.count - 1)) : 0.0;
+  return r;
+}
+
+std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
+  const auto spec = experiments::load_sweep(sweep_dir);
+  std::vector<ValueStats> out;
+  for (size_t v = 0; v < spec.values.size(); ++v) {
+    ValueStats st;
+    st.value = spec.values[v];
+    st.repeats = static_cast<int>(spec.repeats);
+    const auto sols = read_value(sweep_dir, spec, v, st);
+    st.finished = static_cast<int>(sols.size());
+    summarise(sols, st);
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+std::string write_report(const std::string& sweep_dir, const ReportAddition& addition) {
+  const auto spec = experiments::load_sweep(sweep_dir);
+  const auto stats = aggregate_sweep(sweep_dir);
+  const fs::path rdir = fs::path(sweep_dir) / "report";
+  fs::create_directories(rdir);
+  io::write_atomic((rdir / "summary.csv").string(), summary_csv(spec, stats));
+  io::write_atomic((rdir / "ranks.csv").string(), ranks_csv(stats));
+  io::write_atomic((rdir / "solutions.csv").string(), solutions_csv(sweep_dir, spec));
+  io::write_atomic((rdir / "report.json").string(), report_json(spec, stats).dump(1) + "\n");
+
+  const auto figures = draw_figures(rdir, spec.parameter, addition);
+  if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
+  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, addition.html);
+  return stdout_table(spec, stats, rdir);
+}
+
+}  // namespace awd::report

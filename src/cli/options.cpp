@@ -1,0 +1,134 @@
+#include "options.h"
+
+#include <filesystem>
+#include <string>
+
+#include "awd/distributed/gloo_exchange.h"
+#include "awd/experiments/compare.h"
+#include "awd/store/config_json.h"
+#include "awd/util/threads.h"
+
+namespace awd::cli {
+
+namespace {
+
+/// A named option (an enum): its text is parsed where it enters, and a
+/// spelling it does not know is the option's one-line error.
+template <class E>
+CLI::Option* add_named_option(CLI::App& app, const std::string& flags, E& value, const std::string& help) {
+  return app.add_option_function<std::string>(flags, [&value](const std::string& text) { value = parse_option<E>(text); },
+                                               help)
+      ->default_str(to_string(value));
+}
+
+}  // namespace
+
+/// Options that decide the training (SPEC §7).
+void add_training_options(CLI::App& app, RunConfig& c) {
+  app.add_option("--data", c.data.path, "Folder of MNIST-format IDX files or CIFAR-10 binary batches")
+      ->capture_default_str();
+  app.add_option("-M,--per-class", c.data.per_class, "M: correctly labelled training samples per class")
+      ->capture_default_str();
+  app.add_option("--n-test", c.data.n_test, "Test samples (class-balanced)")->capture_default_str();
+  app.add_option("--label-noise", c.data.label_noise, "rho: fraction of training samples with a wrong label")
+      ->capture_default_str();
+  app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")->capture_default_str();
+  add_named_option(app, "--arch", c.model.arch, "Network architecture");
+  app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
+  app.add_option("--bias", c.model.bias, "Dense layers with biases")->capture_default_str();
+  app.add_option("-d,--dropout", c.model.dropout, "d: dropout fraction after the first hidden layer")
+      ->capture_default_str();
+  add_named_option(app, "--init", c.model.init, "xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))");
+  app.add_option("-s,--init-scale", c.model.init_scale, "s: scale of the initial weights")->capture_default_str();
+  app.add_option("--lr", c.train.lr, "alpha: SGD learning rate")->capture_default_str();
+  app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size (each learner's b with --learners)")
+      ->capture_default_str();
+  app.add_option("--weight-decay", c.train.weight_decay, "beta: weight-decay coefficient")->capture_default_str();
+  app.add_option("--decay-stop", c.train.decay_stop, "t_stop: epochs during which weight decay applies")
+      ->capture_default_str();
+  add_named_option(app, "--decay-penalty", c.train.decay_penalty, "norm: beta ||w||; squared: beta/2 ||w||^2");
+  app.add_option("--stop-loss", c.train.stop_loss, "eps: stop when the training loss is below this")
+      ->capture_default_str();
+  app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
+      ->capture_default_str();
+  app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
+  app.add_option("--seed", c.train.seed, "Seed of init, shuffling and dropout")->capture_default_str();
+  app.add_option("-n,--learners", c.learners.count, "n: learners, each with batch b = --batch-size (B = n b)")
+      ->capture_default_str();
+  add_named_option(app, "--algo", c.learners.algo, "ssgd: gradients at the mean weights; dpsgd: at each learner's own");
+  add_named_option(app, "--mixing", c.learners.mixing, "DPSGD neighbourhood: ring (a-1, a, a+1) or all");
+  add_named_option(app, "--backend", c.learners.backend, "local: all learners in this process; gloo: one per process over c10d "
+                 "(MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE; see awd launch)");
+  app.add_option("--noise-every", c.learners.noise_every, "Record the noise eta(t) every k steps (0 = never)")
+      ->capture_default_str();
+  app.add_option("--noise-top", c.learners.noise_top, "Top Hessian directions the noise is projected on")
+      ->capture_default_str();
+}
+
+/// Options of the duality analysis (SPEC §2-5).
+void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
+  app.add_option("--layer", a.layer, "Dense layer to analyse")->capture_default_str();
+  add_named_option(app, "--basis", a.basis, "hessian or fisher (empirical Fisher)");
+  app.add_option("--delta-scale", a.delta_scale, "gamma: analyse gamma dW_k instead of dW_k")->capture_default_str();
+  app.add_option("--max-test", a.max_test, "K: analyse only the first K test samples (0 = all)")
+      ->capture_default_str();
+  app.add_option("--n-sharp", a.n_sharp, "Fix n_s (-1 = rank of the steepest log drop of sigma_g)")
+      ->capture_default_str();
+  app.add_option("--flatness-top", a.flatness_top, "Flatness F_i of the top K directions by sigma_g (0 = off)")
+      ->capture_default_str();
+}
+
+void add_common_options(CLI::App& sub, RunConfig& c, CommonFlags& flags) {
+  sub.add_option("--config", flags.config_file, "JSON config file (flags override it)");
+  sub.add_option("--preset", flags.preset,
+                 "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30) or cifar-cnn; "
+                 "applied over --config, flags override it");
+  sub.add_option("--threads", c.threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
+      ->capture_default_str();
+  sub.add_flag("--force", flags.force, "Overwrite a finished run or analysis");
+  sub.add_flag("-q,--quiet", flags.quiet, "No progress on stderr");
+}
+
+/// The value of `--name VALUE` or `--name=VALUE` in argv before any `--`
+/// (after it come the arguments of the command `awd launch` runs), or "".
+std::string prescan(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    if (a == name && i + 1 < argc) return argv[i + 1];
+    if (a.rfind(name + "=", 0) == 0) return a.substr(name.size() + 1);
+  }
+  return {};
+}
+
+/// Files are read before the flags are bound, so that flags override them:
+/// --config FILE (a run configuration) or, for sweeps, --experiment FILE,
+/// then --preset NAME.
+experiments::SweepSpec initial_spec(int argc, char** argv) {
+  experiments::SweepSpec spec;
+  if (const auto e = prescan(argc, argv, "--experiment"); !e.empty()) spec = experiments::read_sweep_spec(e);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) spec.base = store::read_config_file(c);
+  if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(spec.base, p);
+  return spec;
+}
+
+/// The configuration of `awd compare`: the compare defaults (SPEC §8 case
+/// study), then --config FILE over them, then --preset; flags override all.
+RunConfig initial_compare_config(int argc, char** argv) {
+  RunConfig cfg;
+  experiments::apply_compare_defaults(cfg);
+  if (const auto c = prescan(argc, argv, "--config"); !c.empty()) cfg = store::read_config_file(c, cfg);
+  if (const auto p = prescan(argc, argv, "--preset"); !p.empty()) apply_preset(cfg, p);
+  return cfg;
+}
+
+std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+bool begin_command(const RunConfig& cfg, bool& quiet) {
+  const bool secondary = distributed::is_secondary_rank(cfg.learners.backend);
+  if (secondary) quiet = true;
+  if (!secondary) util::warn_if_slow_blas();
+  return secondary;
+}
+
+}  // namespace awd::cli

@@ -1,0 +1,43 @@
+// awd solve DIR --threads T: the internal entry point through which a sweep
+// runs each solution in a process of its own (documented in
+// experiments/sweep.h). Hidden from --help: users run `awd run`.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "awd/experiments/exit_codes.h"
+#include "awd/experiments/single_run.h"
+#include "awd/store/config_json.h"
+#include "options.h"
+#include "subcommands.h"
+
+namespace awd::cli {
+namespace {
+
+struct SolveArgs {
+  std::string dir;
+  int threads = 0;
+};
+
+}  // namespace
+
+Subcommand add_solve(CLI::App& app) {
+  auto a = std::make_shared<SolveArgs>();
+  auto* sub = app.add_subcommand("solve", "Run one solution of a sweep into SOLUTION_DIR (internal)");
+  sub->group("");  // hidden: the sweep's entry point, not a command for users
+  sub->add_option("solution_dir", a->dir, "Solution directory holding request.json")->required();
+  sub->add_option("--threads", a->threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
+      ->capture_default_str();
+  return {sub, [a] {
+            // What `awd run --config DIR/request.json -o DIR --force -q --threads T` did.
+            RunConfig cfg = store::read_config_file(a->dir + "/request.json");
+            cfg.threads = a->threads;
+            bool quiet = true;
+            const bool secondary = begin_command(cfg, quiet);
+            const auto r = experiments::run_solution(cfg, {a->dir, true, false});
+            if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+            return experiments::kExitOk;
+          }};
+}
+
+}  // namespace awd::cli

@@ -1,0 +1,127 @@
+// The options (config.h) and their JSON form (store/config_json): spellings,
+// validation, presets, round trips and one-line errors naming the file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "awd/config.h"
+#include "awd/store/config_json.h"
+#include "test_files.h"
+
+namespace fs = std::filesystem;
+using namespace awd;
+using test_util::message_of;
+
+TEST(Options, SpellingsRoundTripAndUnknownOnesAreOneLine) {
+  EXPECT_EQ(to_string(Algo::kDpsgd), "dpsgd");
+  EXPECT_EQ(parse_option<Algo>("dpsgd"), Algo::kDpsgd);
+  EXPECT_EQ(parse_option<StopReason>("max_epoch"), StopReason::kMaxEpoch);
+  EXPECT_EQ(spellings<Mixing>(), "ring, all");
+  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Algo>("asgd"); }), "algo must be ssgd or dpsgd");
+  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<StopReason>("x"); }),
+            "stop_reason must be stop_rule, max_epoch or diverged");
+  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Arch>("resnet"); }), "arch must be mlp or cnn");
+}
+
+TEST(ConfigJson, RoundTripAndOverride) {
+  RunConfig c;
+  c.data.per_class = 123;
+  c.model.hidden = {7, 8, 9};
+  c.train.lr = 0.025;
+  c.analysis.basis = Basis::kFisher;
+  const auto j = store::to_json(c);
+  RunConfig back;
+  store::update_from_json(back, j, "x.json");
+  EXPECT_EQ(store::to_json(back), j);
+  // A partial file keeps the other defaults.
+  RunConfig partial;
+  store::update_from_json(partial, nlohmann::json::parse(R"({"train": {"batch_size": 400}})"), "p.json");
+  EXPECT_EQ(partial.train.batch_size, 400);
+  EXPECT_EQ(partial.train.lr, RunConfig{}.train.lr);
+}
+
+TEST(ConfigJson, UnknownKeysAndWrongTypesNameTheFile) {
+  RunConfig c;
+  try {
+    store::update_from_json(c, nlohmann::json::parse(R"({"train": {"learning_rate": 1}})"), "cfg.json");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cfg.json: train.learning_rate: unknown option"), std::string::npos) << e.what();
+  }
+  try {
+    store::update_from_json(c, nlohmann::json::parse(R"({"train": {"lr": "fast"}})"), "cfg.json");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("wrong type"), std::string::npos) << e.what();
+  }
+  test_util::TempDir dir;
+  std::ofstream(dir / "bad.json") << "{ not json";
+  EXPECT_THROW(store::read_config_file((dir / "bad.json").string()), std::runtime_error);
+}
+
+TEST(ConfigJson, OptionValuesKeepTheirSpellingAndTheCnnRecordsNoHiddenWidths) {
+  RunConfig c;
+  c.model.arch = Arch::kCnn;
+  c.learners.algo = Algo::kDpsgd;
+  const auto j = store::to_json(c);
+  EXPECT_EQ(j["model"]["arch"], "cnn");
+  EXPECT_EQ(j["learners"]["algo"], "dpsgd");
+  EXPECT_EQ(j["train"]["decay_penalty"], "norm");
+  EXPECT_FALSE(j["model"].contains("hidden"));
+  EXPECT_TRUE(store::to_json(RunConfig{})["model"].contains("hidden"));
+  // A run directory written before still loads, hidden widths and all.
+  RunConfig back;
+  store::update_from_json(back, nlohmann::json::parse(R"({"model": {"arch": "cnn", "hidden": [30, 30]}})"), "old.json");
+  EXPECT_EQ(back.model.arch, Arch::kCnn);
+  EXPECT_EQ(message_of<std::invalid_argument>([&] {
+              store::update_from_json(back, nlohmann::json::parse(R"({"learners": {"algo": "adam"}})"), "c.json");
+            }),
+            "c.json: learners.algo: algo must be ssgd or dpsgd");
+}
+
+TEST(Validate, OutOfRangeValues) {
+  auto bad = [](auto change) {
+    RunConfig c;
+    change(c);
+    EXPECT_THROW(validate(c), std::invalid_argument);
+  };
+  bad([](RunConfig& c) { c.train.batch_size = 0; });
+  bad([](RunConfig& c) { c.model.dropout = 1.0; });
+  bad([](RunConfig& c) { c.data.label_noise = 1.0; });
+  bad([](RunConfig& c) { c.train.lr = -0.1; });
+  EXPECT_NO_THROW(validate(RunConfig{}));
+}
+
+// --- presets -----------------------------------------------------------------
+TEST(Presets, SetTheirFieldsAndAreRecorded) {
+  RunConfig c;
+  c.data.path = "/somewhere";
+  apply_preset(c, "cifar-cnn");
+  EXPECT_EQ(c.model.arch, Arch::kCnn);
+  EXPECT_EQ(c.analysis.layer, "fc2");
+  EXPECT_EQ(c.data.path, "/somewhere");  // the data path is the user's
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_EQ(store::to_json(c)["model"]["preset"], "cifar-cnn");
+  RunConfig back;
+  store::update_from_json(back, store::to_json(c), "test");
+  EXPECT_EQ(back.model.preset, "cifar-cnn");
+  EXPECT_EQ(back.train.stop_loss, c.train.stop_loss);
+  // A preset over another leaves nothing of the first behind.
+  apply_preset(c, "mnist-mlp4");
+  EXPECT_EQ(c.model.arch, Arch::kMlp);
+  EXPECT_EQ(c.model.hidden, (std::vector<int64_t>{30, 30, 30, 30}));
+  apply_preset(c, "mnist-mlp");
+  RunConfig defaults;
+  defaults.data.path = "/somewhere";
+  defaults.model.preset = "mnist-mlp";
+  EXPECT_EQ(store::to_json(c), store::to_json(defaults));
+  const auto msg = message_of<std::invalid_argument>([&] { apply_preset(c, "cifar"); });
+  EXPECT_NE(msg.find("mnist-mlp, mnist-mlp4, cifar-cnn"), std::string::npos) << msg;
+  c.model.preset = "nonsense";
+  EXPECT_THROW(validate(c), std::invalid_argument);
+}

@@ -1,0 +1,77 @@
+// The sweep report: aggregation of a hand-made sweep against means and
+// standard deviations computed by hand, and the files it writes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "awd/experiments/sweep.h"
+#include "awd/io/text_file.h"
+#include "awd/report/report.h"
+#include "test_files.h"
+
+namespace fs = std::filesystem;
+using namespace awd;
+using nlohmann::json;
+
+namespace {
+
+/// A finished solution with the given scalars and per-rank sigma_g (other columns derived).
+void fake_solution(const std::string& dir, double test_error, double gap, std::vector<double> sigma_g) {
+  json s = {{"test_error", test_error}, {"gap", gap}, {"pair_gap", gap + 0.01}, {"sum_dL", gap - 0.01},
+            {"dL_sharp", gap / 4}, {"dL_flat", 3 * gap / 4}, {"weight_norm", 10 * gap}, {"n_sharp", 1}};
+  std::string csv;
+  for (size_t i = 0; i < sigma_g.size(); ++i)
+    csv += std::to_string(i + 1) + ",0,1," + std::to_string(sigma_g[i]) + ",2,0,0,0.5,1,3,4\n";
+  test_util::write_solution(dir, s.dump(), csv);
+}
+
+}  // namespace
+
+TEST(Report, MeansAndStandardDeviationsByHand) {
+  test_util::TempDir dir;
+  experiments::SweepSpec spec;
+  spec.name = "fake";
+  spec.parameter = "batch_size";
+  spec.values = {25, 400};
+  spec.repeats = 3;
+  io::write_atomic((dir / "sweep.json").string(), experiments::to_json(spec).dump());
+  // B = 25: three repeats. B = 400: two finished, one diverged.
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 0), 0.02, 0.1, {4, 2, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 1), 0.04, 0.2, {6, 2, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 2), 0.06, 0.6, {8, 2, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 1, 0), 0.10, 1.0, {1, 1, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 1, 1), 0.20, 2.0, {3, 1, 1});
+  test_util::write_diverged_run(experiments::solution_dir(dir.str(), spec, 1, 2));
+
+  const auto stats = report::aggregate_sweep(dir.str());
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].finished, 3);
+  EXPECT_EQ(stats[1].finished, 2);
+  EXPECT_EQ(stats[1].diverged, 1);
+  // test_error 0.02, 0.04, 0.06: mean 0.04, sample std 0.02. gap 0.1, 0.2, 0.6: mean 0.3,
+  // deviations -0.2, -0.1, 0.3: sum of squares 0.14, /2 = 0.07.
+  EXPECT_NEAR(stats[0].mean[0], 0.04, 1e-15);
+  EXPECT_NEAR(stats[0].std[0], 0.02, 1e-15);
+  EXPECT_NEAR(stats[0].mean[1], 0.3, 1e-15);
+  EXPECT_NEAR(stats[0].std[1], std::sqrt(0.07), 1e-15);
+  // B = 400: gap 1 and 2: mean 1.5, sample std sqrt(0.5).
+  EXPECT_NEAR(stats[1].mean[1], 1.5, 1e-15);
+  EXPECT_NEAR(stats[1].std[1], std::sqrt(0.5), 1e-15);
+  // sigma_g at rank 1: (4 + 6 + 8) / 3 = 6 and (1 + 3) / 2 = 2.
+  ASSERT_EQ(stats[0].rank_means.size(), 3u);
+  EXPECT_NEAR(stats[0].rank_means[0][1], 6.0, 1e-12);
+  EXPECT_NEAR(stats[1].rank_means[0][1], 2.0, 1e-12);
+
+  const auto table = report::write_report(dir.str());
+  EXPECT_NE(table.find("0.0400 (0.0200)"), std::string::npos) << table;
+  const auto summary = test_util::read_bytes((dir / "report" / "summary.csv").string());
+  EXPECT_NE(summary.find("\n25,3,3,0,0.1,25,0.04,0.02,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\n400,3,2,1,0.1,400,"), std::string::npos) << summary;
+  const auto solutions = test_util::read_bytes((dir / "report" / "solutions.csv").string());
+  EXPECT_EQ(std::count(solutions.begin(), solutions.end(), '\n'), 6);
+}
