@@ -35,7 +35,7 @@ class LayerSplit {
   virtual torch::Tensor head(const torch::Tensor& z) = 0;
 
   /// z = W x + b (SPEC §1).
-  torch::Tensor preactivation(const torch::Tensor& x) const;
+  torch::Tensor preactivation(const torch::Tensor& x) const { return torch::linear(x, weight(), bias()); }
   /// h(W x + b): the logits from the activity.
   torch::Tensor logits_from_activity(const torch::Tensor& x) { return head(preactivation(x)); }
 };

@@ -1,6 +1,5 @@
 #include "awd/duality/sequential_split.h"
 
-#include <torch/nn/functional/linear.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 
@@ -10,10 +9,6 @@
 #include "awd/models/classifier.h"
 
 namespace awd::duality {
-
-torch::Tensor LayerSplit::preactivation(const torch::Tensor& x) const {
-  return torch::nn::functional::linear(x, weight(), bias());
-}
 
 namespace {
 
