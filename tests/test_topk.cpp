@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "awd/config.h"
+#include "awd/duality/analysis.h"
 #include "awd/duality/decomposition.h"
 #include "awd/duality/dual_weights.h"
 #include "awd/duality/hessian.h"
@@ -259,4 +261,50 @@ TEST(Spectrum, DensityIntegratesToOneWithTheTraceAsMean) {
   EXPECT_NEAR((rho.nodes * rho.weights).sum().item<double>() / o.probes, hutch.mean / N, 1e-12 * std::abs(hutch.mean / N));
   // ... which is tr H / N up to its standard error.
   EXPECT_LT(std::abs(first - d.H.trace().item<double>() / N), 3 * hutch.standard_error / N);
+}
+
+// --- analyze with basis_rank -----------------------------------------------------
+
+TEST(TopKAnalysis, AgreesWithTheDenseAnalysis) {
+  const auto& c = topk_util::fc2_case();
+  const auto& d = dense_fc2();
+  AnalysisConfig cfg;
+  cfg.layer = "fc2";
+  const auto dense = test_util::analyze(*c.solution.model, c.solution.samples, cfg);
+  const int64_t N = d.H.size(0), k = gapped_k(d.basis.lambda.flip(0));
+  cfg.basis_rank = k;
+  const auto top = test_util::analyze(*c.solution.model, c.solution.samples, cfg);
+  ASSERT_TRUE(top.top_k.has_value());
+  EXPECT_FALSE(dense.top_k.has_value());
+  EXPECT_EQ(top.pair_gap, dense.pair_gap);
+  EXPECT_LT(top.eq10_residual, 1e-12);
+  const auto& R = top.decomposition.directions;
+  ASSERT_EQ(R.lambda.numel(), k);
+  const auto top_lambda = std::get<0>(R.lambda.sort(0, /*descending=*/true));
+  EXPECT_LT(((top_lambda - d.basis.lambda.flip(0).slice(0, 0, k)).abs() / top_lambda).max().item<double>(), 1e-8);
+  // Sums over the k resolved directions do not depend on the basis inside their span: the dense ones over the top-k columns.
+  const auto& D = dense.decomposition.directions;
+  const auto in_top = D.basis_index >= N - k;
+  const double dense_vg = D.sigma_g.pow(2).index({in_top}).sum().item<double>();
+  const double dense_dL = D.dL.index({in_top}).sum().item<double>();
+  EXPECT_NEAR(R.sigma_g.pow(2).sum().item<double>(), dense_vg, 1e-8 * dense_vg);
+  EXPECT_NEAR(top.decomposition.sum_dL, dense_dL, 1e-8 * std::abs(dense.decomposition.sum_dL));
+  EXPECT_NEAR(top.top_k->remainder.dL, dense.decomposition.sum_dL - dense_dL, 1e-8 * std::abs(dense.decomposition.sum_dL));
+  EXPECT_NEAR(top.decomposition.eq10_sum + top.top_k->remainder.eq10(), top.pair_gap, 1e-12);
+}
+
+TEST(TopKAnalysis, AnalysesALayerBeyondTheDenseLimit) {
+  const auto& c = topk_util::fc2_case();
+  AnalysisConfig cfg;
+  cfg.layer = "fc1";  // 30 x 784 = 23,520 weights
+  EXPECT_THROW(test_util::analyze(*c.solution.model, c.solution.samples, cfg), std::invalid_argument);
+  cfg.basis_rank = 10;
+  cfg.flatness_top = 2;
+  const auto r = test_util::analyze(*c.solution.model, c.solution.samples, cfg);
+  ASSERT_TRUE(r.top_k.has_value());
+  EXPECT_EQ(r.top_k->k, 10);
+  EXPECT_EQ(r.decomposition.directions.sigma_g.numel(), 10);
+  EXPECT_LT(r.eq10_residual, 1e-12);
+  EXPECT_GT(r.top_k->lanczos_products, 0);
+  EXPECT_EQ(r.flatness.F.numel(), 2);
 }
