@@ -61,6 +61,20 @@ duality::RankOnePairs layer_pairs(duality::LayerSplit& split, const data::Sample
   return duality::rank_one_pairs(split.weight(), xpk, xtk, gaps);
 }
 
+/// Eq. 10 resolved and remaining, the variances, and the certificate of the ranking.
+void print_truncated(const duality::TruncatedDecomposition& t, int64_t k) {
+  const auto& c = t.certificate;
+  std::printf("  dL_p (Eq. 10) = %.6g: resolved %.6g + remainder %.6g; sum dL_i resolved %.6g, remainder %.6g\n",
+              t.total.eq10(), t.resolved.eq10_sum, t.remainder.eq10(), t.resolved.sum_dL, t.remainder.dL);
+  std::printf("  sum sigma_g^2 resolved %.4g of %.4g; sum sigma_w^2 resolved %.4g of %.4g\n",
+              t.total.var_g - t.remainder.var_g, t.total.var_g, t.total.var_w - t.remainder.var_w, t.total.var_w);
+  std::printf("  resolved sigma_g: rank 1 %.4g (lambda %.4g), rank %lld %.4g\n", t.resolved.directions.sigma_g[0].item<double>(),
+              t.resolved.directions.lambda[0].item<double>(), static_cast<long long>(k), c.sigma_g_last);
+  std::printf("  certificate: complement sigma_g max %.4g (bound %.4g) vs last resolved %.4g: %s, ranks 1..%lld final (%lld products)\n",
+              c.sigma_g_max, c.sigma_g_bound, c.sigma_g_last, c.certified ? "certified" : "NOT certified",
+              static_cast<long long>(c.certified_ranks), static_cast<long long>(c.products));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,17 +122,8 @@ int main(int argc, char** argv) {
 
   const auto pairs = layer_pairs(*split, samples, train_x, train_y, act);
   const auto t = duality::decompose_truncated(pairs, top.vectors, top.lambda);
-  const auto& c = t.certificate;
   std::printf("truncated decomposition (K = %lld pairs): %.2f s\n", static_cast<long long>(pairs.left.size(0)), clock.lap());
-  std::printf("  dL_p (Eq. 10) = %.6g: resolved %.6g + remainder %.6g; sum dL_i resolved %.6g, remainder %.6g\n",
-              t.total.eq10(), t.resolved.eq10_sum, t.remainder.eq10(), t.resolved.sum_dL, t.remainder.dL);
-  std::printf("  sum sigma_g^2 resolved %.4g of %.4g; sum sigma_w^2 resolved %.4g of %.4g\n",
-              t.total.var_g - t.remainder.var_g, t.total.var_g, t.total.var_w - t.remainder.var_w, t.total.var_w);
-  std::printf("  resolved sigma_g: rank 1 %.4g (lambda %.4g), rank %lld %.4g\n", t.resolved.directions.sigma_g[0].item<double>(),
-              t.resolved.directions.lambda[0].item<double>(), static_cast<long long>(k), c.sigma_g_last);
-  std::printf("  certificate: complement sigma_g max %.4g (bound %.4g) vs last resolved %.4g: %s, ranks 1..%lld final (%lld products)\n",
-              c.sigma_g_max, c.sigma_g_bound, c.sigma_g_last, c.certified ? "certified" : "NOT certified",
-              static_cast<long long>(c.certified_ranks), static_cast<long long>(c.products));
+  print_truncated(t, k);
 
   const auto tr = duality::hutchinson_trace(op, 30, 1);
   std::printf("Hutchinson trace (30 probes): %.6g +- %.2g, %.2f s; top-%lld sum %.6g\n", tr.mean, tr.standard_error,
