@@ -124,6 +124,9 @@ struct AnalysisConfig {
   int64_t max_test = 0;           ///< K: analyse only the first K test samples (0 = all)
   int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)
   int64_t flatness_top = 0;       ///< flatness F_i of the top-K ranked directions (0 = off; paper Fig. S6)
+  /// k: decompose along the top-k eigenvectors only (matrix-free Lanczos) plus
+  /// the exact remainder of the other N - k; 0 = the dense eigh of all N.
+  int64_t basis_rank = 0;
 };
 
 struct RunConfig {

@@ -6,12 +6,16 @@
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "awd/duality/coverage.h"
 #include "awd/duality/dual_weights.h"
 #include "awd/duality/flatness.h"
 #include "awd/duality/hessian.h"
+#include "awd/duality/hessian_vector.h"
+#include "awd/duality/lanczos.h"
 #include "awd/duality/partners.h"
+#include "awd/duality/truncated_decomposition.h"
 
 namespace awd::duality {
 namespace {
@@ -145,6 +149,49 @@ Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, co
   return p;
 }
 
+/// SPEC §5 in the dense eigenbasis of all N directions; returns the basis [N, N].
+torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
+                                  const DualPairs& pairs, const AnalysisConfig& cfg, StageClock& clock,
+                                  AnalysisResult& res) {
+  Eigenbasis basis;
+  {
+    torch::AutoGradMode grad_on(true);
+    const auto matrix = basis_matrix(linearize_activity(split, train_act), train_y, cfg.basis);
+    clock.lap("hessian");
+    basis = eigenbasis(matrix);
+    clock.lap("eigh");
+  }
+  res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, -1}), pairs.grad_scale, basis.vectors,
+                                       basis.lambda, cfg.n_sharp);
+  res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
+  clock.lap("decomposition");
+  return basis.vectors;
+}
+
+/// SPEC §5 along the top k eigenvectors, found matrix-free, plus the exact
+/// remainder of the other N - k and the ranking certificate (issue 11);
+/// returns the k eigenvectors [N, k]. The pairs enter in rank-one form.
+torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
+                                  const torch::Tensor& x_part, const torch::Tensor& x_test, const DualPairs& pairs,
+                                  const AnalysisConfig& cfg, StageClock& clock, AnalysisResult& res) {
+  TopEigenpairs top;
+  {
+    torch::AutoGradMode grad_on(true);
+    const auto op = basis_operator(linearize_activity(split, train_act), train_y, cfg.basis);
+    clock.lap("hessian");
+    top = top_eigenpairs(op, cfg.basis_rank);
+    clock.lap("lanczos");
+  }
+  const auto rank_one = rank_one_pairs(split.weight(), x_part.index_select(0, pairs.keep_idx),
+                                       x_test.index_select(0, pairs.keep_idx), pairs.pair_gap, cfg.delta_scale);
+  auto t = decompose_truncated(rank_one, top.vectors, top.lambda, cfg.n_sharp);
+  res.decomposition = std::move(t.resolved);
+  res.eq10_residual = std::abs(t.total.eq10() - res.pair_gap);  // Eq. 10 over all N, exactly
+  res.top_k = TopKSummary{cfg.basis_rank, t.total, t.remainder, t.certificate, top.products, top.restarts};
+  clock.lap("decomposition");
+  return top.vectors;
+}
+
 }  // namespace
 
 AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg) {
@@ -155,10 +202,10 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
   res.rows = W.size(0);
   res.cols = W.size(1);
   const int64_t N = res.rows * res.cols;
-  if (N > kMaxDenseWeights)
+  if (N > kMaxDenseWeights && cfg.basis_rank == 0)
     throw std::invalid_argument("layer '" + res.layer + "' has " + std::to_string(N) +
                                 " weights; the dense Hessian eigendecomposition is limited to " +
-                                std::to_string(kMaxDenseWeights));
+                                std::to_string(kMaxDenseWeights) + " (a top-k basis_rank has no such limit)");
   const auto sets = analysed_sets(samples, cfg);
   const auto act = layer_activities(split, sets, res);
   clock.lap("losses");
@@ -174,24 +221,15 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
   const auto pairs = dual_pairs(split, x_part, x_test, ky, act.test_losses.slice(0, 0, sets.K), cfg.delta_scale, res);
   clock.lap("dual_weights");
 
-  // SPEC §5: the basis.
-  Eigenbasis basis;
-  {
-    torch::AutoGradMode grad_on(true);
-    const auto matrix = basis_matrix(linearize_activity(split, act.train), sets.train_y, cfg.basis);
-    clock.lap("hessian");
-    basis = eigenbasis(matrix);
-    clock.lap("eigh");
-  }
-  res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, N}), pairs.grad_scale, basis.vectors,
-                                       basis.lambda, cfg.n_sharp);
-  res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
-  clock.lap("decomposition");
+  // SPEC §5: the basis, all N directions or the top k and the remainder.
+  const auto basis_vectors =
+      cfg.basis_rank > 0 ? top_k_decomposition(split, act.train, sets.train_y, x_part, x_test, pairs, cfg, clock, res)
+                         : dense_decomposition(split, act.train, sets.train_y, pairs, cfg, clock, res);
 
   // Paper Fig. S6: how far the training loss stays low along the sharpest directions.
   if (cfg.flatness_top > 0) {
     const auto& dirs = res.decomposition.directions;
-    res.flatness = flatness(split, sets.train_x, sets.train_y, basis.vectors, dirs.basis_index, dirs.lambda,
+    res.flatness = flatness(split, sets.train_x, sets.train_y, basis_vectors, dirs.basis_index, dirs.lambda,
                             dirs.sigma_g, cfg.flatness_top);
     clock.lap("flatness");
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "awd/config.h"
@@ -12,6 +13,7 @@
 #include "awd/duality/decomposition.h"
 #include "awd/duality/flatness.h"
 #include "awd/duality/layer_split.h"
+#include "awd/duality/truncated_decomposition.h"
 
 namespace awd::duality {
 
@@ -23,6 +25,15 @@ struct Pairs {
   torch::Tensor pair_gap;       ///< l_k (l_k(gamma) for delta_scale != 1); 0 where not kept
   torch::Tensor norm_x, norm_dx, norm_dw;  ///< ||x||, ||dx||, ||dW_k||_F
   torch::Tensor duality_residual;          ///< |l(u_p; W*_k) - l(u'_k; W)|
+};
+
+/// What a top-k analysis (basis_rank k > 0) adds: the directions it did not compute, summed.
+struct TopKSummary {
+  int64_t k = 0;
+  BasisFreeSums total;      ///< all N directions (total.eq10() is Eq. 10's sum, = dL_p)
+  BasisFreeSums remainder;  ///< the N - k directions not computed: total minus the k
+  Certificate certificate;  ///< whether the k are the sharpest by sigma_g
+  int64_t lanczos_products = 0, lanczos_restarts = 0;
 };
 
 struct AnalysisResult {
@@ -40,13 +51,15 @@ struct AnalysisResult {
   double weight_norm = 0;    ///< ||W||_F of the analysed layer
   int64_t pairs_kept = 0, pairs_skipped = 0;
   Pairs pairs;
-  Decomposition decomposition;
+  Decomposition decomposition;  ///< all N directions, or the k computed ones when top_k is set
+  std::optional<TopKSummary> top_k;  ///< set when cfg.basis_rank > 0
   Flatness flatness;  ///< top flatness_top directions; empty tensors when 0
   Coverage coverage;  ///< dL_p and dL over growing fractions of the kept pairs
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 
-/// The largest layer the dense Hessian eigendecomposition takes (N = m n weights).
+/// The largest layer the dense Hessian eigendecomposition takes (N = m n
+/// weights); beyond it, set AnalysisConfig::basis_rank for a top-k analysis.
 inline constexpr int64_t kMaxDenseWeights = 8192;
 
 /// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on

@@ -27,10 +27,7 @@ int64_t sharp_count(const torch::Tensor& sigma_g_ranked) {
   return std::max_element(drops.begin(), drops.end()) - drops.begin() + 1;  // first maximum
 }
 
-namespace {
-
-/// Everything downstream of the components theta = dW V and gamma = g V, each [K, N].
-Decomposition from_components(const torch::Tensor& theta, const torch::Tensor& gamma, const torch::Tensor& lambda,
+Decomposition decompose_components(const torch::Tensor& theta, const torch::Tensor& gamma, const torch::Tensor& lambda,
                               int64_t n_sharp) {
   const auto mu_w = theta.mean(0), mu_g = gamma.mean(0);
   const auto sigma_w = theta.std(0, /*unbiased=*/false), sigma_g = gamma.std(0, false);
@@ -69,21 +66,19 @@ Decomposition from_components(const torch::Tensor& theta, const torch::Tensor& g
   return d;
 }
 
-}  // namespace
-
 Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_grad, const torch::Tensor& basis,
                         const torch::Tensor& lambda, int64_t n_sharp) {
   const int64_t K = delta_w.size(0);
   // One product for both: theta = dW V, gamma = g V.
   const auto proj = torch::cat({delta_w, eff_grad}).matmul(basis);
-  return from_components(proj.slice(0, 0, K), proj.slice(0, K), lambda, n_sharp);
+  return decompose_components(proj.slice(0, 0, K), proj.slice(0, K), lambda, n_sharp);
 }
 
 Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
                                const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp) {
   // g_k = s_k dW_k, so gamma_k = s_k theta_k: half the flops of projecting g too.
   const auto theta = delta_w.matmul(basis);
-  return from_components(theta, theta * grad_scale.unsqueeze(1), lambda, n_sharp);
+  return decompose_components(theta, theta * grad_scale.unsqueeze(1), lambda, n_sharp);
 }
 
 }  // namespace awd::duality

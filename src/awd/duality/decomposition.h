@@ -46,6 +46,13 @@ Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_g
 Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
                                const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp = -1);
 
+/// The same from the components theta_ki = v_i . dW_k and gamma_ki = v_i . g_k,
+/// each [K, r], along r directions with eigenvalues `lambda` [r]: what the
+/// others compute after projecting, and what a top-k decomposition (r < N)
+/// computes from pairs kept in rank-one form.
+Decomposition decompose_components(const torch::Tensor& theta, const torch::Tensor& gamma, const torch::Tensor& lambda,
+                                   int64_t n_sharp = -1);
+
 /// log(sigma_g,i / sigma_g,i+1) for ranks 1 <= i < N/2 (SPEC §5): x/0 is +inf, 0/0 is -inf (no decrease).
 std::vector<double> sharpness_log_drops(const torch::Tensor& sigma_g_ranked);
 
