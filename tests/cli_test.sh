@@ -54,6 +54,24 @@ PY
 if "$AWD" analyze "$T/run" --name fisher --basis fisher --max-test 50 -q >"$T/an.out" 2>"$T/an.err"; then ok; else bad "analyze: $(cat "$T/an.err")"; fi
 /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['basis']=='fisher' and s['pairs_kept']+s['pairs_skipped']==50" \
   "$T/run/fisher/summary.json" && ok || bad "fisher re-analysis"
+# The top-k basis with its exact remainder (Eq. 10 over all N), and the spectrum.
+if "$AWD" analyze "$T/run" --name top --basis-rank 20 --spectrum -q >"$T/top.out" 2>"$T/top.err"; then ok; else bad "top-k: $(cat "$T/top.err")"; fi
+/usr/bin/python3 - "$T/run/top" <<'PY' && ok || bad "top-k outputs"
+import csv, json, sys
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+t = s["top_k"]
+assert t["k"] == 20 and s["config"]["analysis"]["basis_rank"] == 20
+assert abs(t["total"]["eq10"] - s["pair_gap"]) < 1e-12, (t["total"]["eq10"], s["pair_gap"])
+assert isinstance(t["certificate"]["certified"], bool)
+assert len(list(csv.reader(open(d + "/directions.csv")))) == 21
+rows = [list(map(float, r)) for r in list(csv.reader(open(d + "/spectrum.csv")))[1:]]
+mass = sum(r[1] for r in rows) * (rows[1][0] - rows[0][0])
+assert abs(mass - 1) < 1e-3, mass
+assert s["spectrum"]["trace"] > 0
+PY
+grep -q "top-k      20 of 900 directions" "$T/top.out" && ok || bad "no top-k line: $(cat "$T/top.out")"
+expect_error "basis rank too large" "basis_rank 900 must be below the layer's 900 weights" "$AWD" analyze "$T/run" --name top2 --basis-rank 900
 
 # Config file, overridden by flags.
 echo '{"train": {"batch_size": 50, "max_epoch": 3}, "data": {"per_class": 10}}' >"$T/cfg.json"

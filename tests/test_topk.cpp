@@ -297,10 +297,21 @@ TEST(TopKAnalysis, AnalysesALayerBeyondTheDenseLimit) {
   const auto& c = topk_util::fc2_case();
   AnalysisConfig cfg;
   cfg.layer = "fc1";  // 30 x 784 = 23,520 weights
-  EXPECT_THROW(test_util::analyze(*c.solution.model, c.solution.samples, cfg), std::invalid_argument);
+  // Dense where the layer fits, the top kDefaultBasisRank beyond, k < N always.
+  EXPECT_EQ(duality::effective_basis_rank(900, cfg), 0);
+  EXPECT_EQ(duality::effective_basis_rank(duality::kMaxDenseWeights + 1, cfg), duality::kDefaultBasisRank);
+  cfg.basis_rank = 900;
+  EXPECT_THROW(duality::effective_basis_rank(900, cfg), std::invalid_argument);
   cfg.basis_rank = 10;
   cfg.flatness_top = 2;
+  cfg.spectrum = true;
   const auto r = test_util::analyze(*c.solution.model, c.solution.samples, cfg);
+  ASSERT_TRUE(r.spectrum.has_value());
+  EXPECT_GT(r.spectrum->trace.mean, 0);
+  EXPECT_EQ(r.spectrum->trace.probes, duality::kTraceProbes);
+  const auto& rho = r.spectrum->density;
+  const double dt = (rho.grid[1] - rho.grid[0]).item<double>();
+  EXPECT_NEAR(rho.density.sum().item<double>() * dt, 1.0, 1e-3);
   ASSERT_TRUE(r.top_k.has_value());
   EXPECT_EQ(r.top_k->k, 10);
   EXPECT_EQ(r.decomposition.directions.sigma_g.numel(), 10);

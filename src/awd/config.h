@@ -125,8 +125,12 @@ struct AnalysisConfig {
   int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)
   int64_t flatness_top = 0;       ///< flatness F_i of the top-K ranked directions (0 = off; paper Fig. S6)
   /// k: decompose along the top-k eigenvectors only (matrix-free Lanczos) plus
-  /// the exact remainder of the other N - k; 0 = the dense eigh of all N.
+  /// the exact remainder of the other N - k; 0 = the dense eigh of all N where
+  /// it fits, the top 100 above (duality/analysis.h: effective_basis_rank).
   int64_t basis_rank = 0;
+  /// Also estimate the trace (Hutchinson) and the spectral density (stochastic
+  /// Lanczos quadrature) of the basis matrix, matrix-free.
+  bool spectrum = false;
 };
 
 struct RunConfig {

@@ -76,6 +76,11 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
   app.add_option("--flatness-top", a.flatness_top, "Flatness F_i of the top K directions by sigma_g (0 = off)")
       ->capture_default_str();
+  app.add_option("--basis-rank", a.basis_rank,
+                 "k: decompose along the top k directions (matrix-free Lanczos) plus the exact remainder; "
+                 "0 = all N by a dense eigh where N <= 8192, the top 100 above")
+      ->capture_default_str();
+  app.add_flag("--spectrum", a.spectrum, "Also estimate the trace (Hutchinson) and the spectral density (SLQ)");
 }
 
 void add_common_options(CLI::App& sub, RunConfig& c, CommonFlags& flags) {

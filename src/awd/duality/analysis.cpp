@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "awd/duality/coverage.h"
@@ -16,6 +17,7 @@
 #include "awd/duality/lanczos.h"
 #include "awd/duality/partners.h"
 #include "awd/duality/truncated_decomposition.h"
+#include "awd/util/memory.h"
 
 namespace awd::duality {
 namespace {
@@ -89,7 +91,8 @@ Activities layer_activities(LayerSplit& split, const AnalysedSets& s, AnalysisRe
 /// The kept pairs (partner activity non-zero) and what the decomposition needs of them.
 struct DualPairs {
   torch::Tensor keep_idx;       ///< positions among the K pairs
-  torch::Tensor delta;          ///< gamma dW_k [k, m, n]
+  torch::Tensor delta;          ///< gamma dW_k [k, m, n]; only for the dense basis (k N numbers)
+  torch::Tensor norm_delta;     ///< ||gamma dW_k||_F [k]
   torch::Tensor pair_gap;       ///< l_k (l_k(gamma)) [k]
   torch::Tensor grad_scale;     ///< s_k with g_k = s_k delta_k (Eq. 8)
   torch::Tensor test_losses;    ///< l(u'_k; W) [k]
@@ -98,9 +101,12 @@ struct DualPairs {
 
 /// SPEC §3-4: dual weights, pair gaps and effective gradients of the pairs
 /// (x_part, x_test); fills the pair losses and the duality residual of `res`.
+/// With `full_delta` false the weight changes stay in rank-one form: the
+/// logits only ever see dW_k x_k = W dx_k (Eq. 6: (W dx_k) x_k^T x_k / ||x_k||^2),
+/// and ||dW_k||_F = ||W dx_k|| / ||x_k||, so no [k, m, n] tensor is built.
 DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch::Tensor& x_test,
                      const torch::Tensor& labels, const torch::Tensor& test_losses, double delta_scale,
-                     AnalysisResult& res) {
+                     bool full_delta, AnalysisResult& res) {
   DualPairs d;
   d.keep_idx = (x_part.norm(2, 1) > 0).nonzero().flatten();
   res.pairs_kept = d.keep_idx.numel();
@@ -108,23 +114,33 @@ DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch
   if (res.pairs_kept == 0) throw std::runtime_error("every partner activity is zero: no pair has a dual weight");
   const auto xp = x_part.index_select(0, d.keep_idx), xt = x_test.index_select(0, d.keep_idx);
   const auto yk = labels.index_select(0, d.keep_idx);
-  const auto dW = dual_weights(split.weight(), xp, xt);  // [k, m, n]
+  torch::Tensor shift;  // dW_k x_k [k, m]
+  if (full_delta) {
+    const auto dW = dual_weights(split.weight(), xp, xt);  // [k, m, n]
+    shift = dW.bmm(xp.unsqueeze(2)).squeeze(2);
+    d.delta = delta_scale == 1.0 ? dW : dW * delta_scale;
+    d.norm_delta = d.delta.reshape({res.pairs_kept, -1}).norm(2, 1);
+  } else {
+    shift = (xt - xp).matmul(split.weight().t());
+    d.norm_delta = std::abs(delta_scale) * shift.norm(2, 1) / xp.norm(2, 1);
+  }
   // z = W x + b: the dual weights change W only, so z(W + dW) = z + dW x.
   const auto z_part = split.preactivation(xp);
   const auto partner_losses = sample_losses(split.head(z_part), yk);
   d.test_losses = test_losses.index_select(0, d.keep_idx);
   // Eq. 1 checked directly: the partner's loss at W*_k = W + dW_k.
-  const auto z_star = z_part + dW.bmm(xp.unsqueeze(2)).squeeze(2);
+  const auto z_star = z_part + shift;
   d.duality_residual = (sample_losses(split.head(z_star), yk) - d.test_losses).abs();
   if (delta_scale == 1.0) {
     d.pair_gap = d.test_losses - partner_losses;  // l_k (Eq. 7)
-    d.delta = dW;
   } else {  // l_k(gamma) along gamma dW_k (SPEC §4, Fig. S5)
-    d.delta = dW * delta_scale;
-    const auto z_gamma = z_part + d.delta.bmm(xp.unsqueeze(2)).squeeze(2);
+    const auto z_gamma = z_part + (full_delta ? d.delta.bmm(xp.unsqueeze(2)).squeeze(2) : delta_scale * shift);
     d.pair_gap = sample_losses(split.head(z_gamma), yk) - partner_losses;
   }
-  d.grad_scale = effective_gradient_scale(d.pair_gap, d.delta);  // Eq. 8: g_k = grad_scale_k delta_k
+  // Eq. 8: g_k = grad_scale_k delta_k, grad_scale_k = l_k / ||delta_k||^2 (0 where delta_k = 0).
+  d.grad_scale = full_delta ? effective_gradient_scale(d.pair_gap, d.delta)
+                            : torch::where(d.norm_delta > 0, d.pair_gap / d.norm_delta.pow(2),
+                                           torch::zeros_like(d.norm_delta));
   res.loss_partners = partner_losses.mean().item<double>();
   res.test_loss_pairs = d.test_losses.mean().item<double>();
   res.pair_gap = d.pair_gap.mean().item<double>();
@@ -144,7 +160,7 @@ Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, co
   p.kept = p.norm_x > 0;
   p.pair_gap = scatter(d.pair_gap);
   p.norm_dx = (x_test - x_part).norm(2, 1);
-  p.norm_dw = scatter(d.delta.reshape({d.keep_idx.size(0), -1}).norm(2, 1));
+  p.norm_dw = scatter(d.norm_delta);
   p.duality_residual = scatter(d.duality_residual);
   return p;
 }
@@ -173,13 +189,13 @@ torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_
 /// returns the k eigenvectors [N, k]. The pairs enter in rank-one form.
 torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
                                   const torch::Tensor& x_part, const torch::Tensor& x_test, const DualPairs& pairs,
-                                  const AnalysisConfig& cfg, StageClock& clock, AnalysisResult& res) {
+                                  const AnalysisConfig& cfg, int64_t k, StageClock& clock, AnalysisResult& res) {
   TopEigenpairs top;
   {
     torch::AutoGradMode grad_on(true);
     const auto op = basis_operator(linearize_activity(split, train_act), train_y, cfg.basis);
     clock.lap("hessian");
-    top = top_eigenpairs(op, cfg.basis_rank);
+    top = top_eigenpairs(op, k);
     clock.lap("lanczos");
   }
   const auto rank_one = rank_one_pairs(split.weight(), x_part.index_select(0, pairs.keep_idx),
@@ -187,12 +203,44 @@ torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_
   auto t = decompose_truncated(rank_one, top.vectors, top.lambda, cfg.n_sharp);
   res.decomposition = std::move(t.resolved);
   res.eq10_residual = std::abs(t.total.eq10() - res.pair_gap);  // Eq. 10 over all N, exactly
-  res.top_k = TopKSummary{cfg.basis_rank, t.total, t.remainder, t.certificate, top.products, top.restarts};
+  res.top_k = TopKSummary{k, t.total, t.remainder, t.certificate, top.products, top.restarts};
   clock.lap("decomposition");
   return top.vectors;
 }
 
+/// Hutchinson's trace and the SLQ density of the basis matrix (as PyHessian reports them).
+LayerSpectrum layer_spectrum(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
+                             Basis basis) {
+  torch::AutoGradMode grad_on(true);
+  const auto op = basis_operator(linearize_activity(split, train_act), train_y, basis);
+  return {hutchinson_trace(op, kTraceProbes), spectral_density(op)};
+}
+
+/// Refuses, before anything large is allocated, an analysis whose estimated
+/// peak (float64) exceeds the memory the machine has available: the dense
+/// path holds the N x N basis matrix, its eigenvectors and LAPACK's workspace
+/// (about 3 N^2 numbers) and the pairs' dW_k (K N); the top-k path holds the
+/// Lanczos basis and the k vectors ((ncv + k) N, ncv <= 2k + 32).
+void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
+  const double numbers = k == 0 ? 3.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
+                                : (3.0 * double(k) + 34.0) * double(N) + 2.0 * double(K) * double(k);
+  const double bytes = 8.0 * numbers;
+  const int64_t available = util::available_memory_bytes();
+  if (available > 0 && bytes > 0.9 * double(available))
+    throw std::runtime_error("layer '" + layer + "': the " + (k == 0 ? "dense" : "top-k") + " analysis needs about " +
+                             util::format_bytes(bytes) + ", the machine has " + util::format_bytes(double(available)) +
+                             " available" + (k == 0 ? " (a top-k basis: --basis-rank K)" : " (lower --basis-rank)"));
+}
+
 }  // namespace
+
+int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
+  const int64_t k = cfg.basis_rank > 0 ? cfg.basis_rank : (N > kMaxDenseWeights ? kDefaultBasisRank : 0);
+  if (k >= N)
+    throw std::invalid_argument("basis_rank " + std::to_string(k) + " must be below the layer's " + std::to_string(N) +
+                                " weights (0 = the dense basis of all of them)");
+  return k;
+}
 
 AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg) {
   AnalysisResult res;
@@ -201,11 +249,8 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
   res.layer = split.name();
   res.rows = W.size(0);
   res.cols = W.size(1);
-  const int64_t N = res.rows * res.cols;
-  if (N > kMaxDenseWeights && cfg.basis_rank == 0)
-    throw std::invalid_argument("layer '" + res.layer + "' has " + std::to_string(N) +
-                                " weights; the dense Hessian eigendecomposition is limited to " +
-                                std::to_string(kMaxDenseWeights) + " (a top-k basis_rank has no such limit)");
+  const int64_t basis_rank = effective_basis_rank(res.rows * res.cols, cfg);
+  check_memory(res.layer, res.rows * res.cols, samples.test_labels.size(0), basis_rank);
   const auto sets = analysed_sets(samples, cfg);
   const auto act = layer_activities(split, sets, res);
   clock.lap("losses");
@@ -218,13 +263,19 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
   torch::NoGradGuard no_grad;
   const auto x_test = act.test.slice(0, 0, sets.K);
   const auto x_part = act.train.index_select(0, partner);
-  const auto pairs = dual_pairs(split, x_part, x_test, ky, act.test_losses.slice(0, 0, sets.K), cfg.delta_scale, res);
+  const auto pairs = dual_pairs(split, x_part, x_test, ky, act.test_losses.slice(0, 0, sets.K), cfg.delta_scale,
+                                /*full_delta=*/basis_rank == 0, res);
   clock.lap("dual_weights");
 
   // SPEC §5: the basis, all N directions or the top k and the remainder.
   const auto basis_vectors =
-      cfg.basis_rank > 0 ? top_k_decomposition(split, act.train, sets.train_y, x_part, x_test, pairs, cfg, clock, res)
-                         : dense_decomposition(split, act.train, sets.train_y, pairs, cfg, clock, res);
+      basis_rank > 0
+          ? top_k_decomposition(split, act.train, sets.train_y, x_part, x_test, pairs, cfg, basis_rank, clock, res)
+          : dense_decomposition(split, act.train, sets.train_y, pairs, cfg, clock, res);
+  if (cfg.spectrum) {
+    res.spectrum = layer_spectrum(split, act.train, sets.train_y, cfg.basis);
+    clock.lap("spectrum");
+  }
 
   // Paper Fig. S6: how far the training loss stays low along the sharpest directions.
   if (cfg.flatness_top > 0) {

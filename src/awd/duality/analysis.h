@@ -13,6 +13,7 @@
 #include "awd/duality/decomposition.h"
 #include "awd/duality/flatness.h"
 #include "awd/duality/layer_split.h"
+#include "awd/duality/spectrum.h"
 #include "awd/duality/truncated_decomposition.h"
 
 namespace awd::duality {
@@ -36,6 +37,12 @@ struct TopKSummary {
   int64_t lanczos_products = 0, lanczos_restarts = 0;
 };
 
+/// Trace and spectral density of the basis matrix (H or F), from products only.
+struct LayerSpectrum {
+  TraceEstimate trace;
+  SpectralDensity density;
+};
+
 struct AnalysisResult {
   std::string layer;
   int64_t rows = 0, cols = 0;  ///< m, n
@@ -52,15 +59,25 @@ struct AnalysisResult {
   int64_t pairs_kept = 0, pairs_skipped = 0;
   Pairs pairs;
   Decomposition decomposition;  ///< all N directions, or the k computed ones when top_k is set
-  std::optional<TopKSummary> top_k;  ///< set when cfg.basis_rank > 0
+  std::optional<TopKSummary> top_k;  ///< set when the analysis ran on the top k directions
+  std::optional<LayerSpectrum> spectrum;  ///< set when cfg.spectrum
   Flatness flatness;  ///< top flatness_top directions; empty tensors when 0
   Coverage coverage;  ///< dL_p and dL over growing fractions of the kept pairs
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 
 /// The largest layer the dense Hessian eigendecomposition takes (N = m n
-/// weights); beyond it, set AnalysisConfig::basis_rank for a top-k analysis.
+/// weights); beyond it the analysis runs on the top kDefaultBasisRank
+/// directions unless AnalysisConfig::basis_rank says how many.
 inline constexpr int64_t kMaxDenseWeights = 8192;
+inline constexpr int64_t kDefaultBasisRank = 100;
+/// Hutchinson probes of the trace estimate.
+inline constexpr int64_t kTraceProbes = 30;
+
+/// The k of an analysis of N weights: cfg.basis_rank if set, 0 (all N,
+/// dense) where N <= kMaxDenseWeights, kDefaultBasisRank above.
+/// std::invalid_argument when k >= N (the dense path computes all N).
+int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg);
 
 /// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on
 /// the run's samples. Corrupted training samples are excluded.

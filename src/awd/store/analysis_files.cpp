@@ -18,6 +18,27 @@ namespace {
 
 std::string join(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
+json sums_json(const duality::BasisFreeSums& s) {
+  return {{"eq10", s.eq10()}, {"mean_term", s.mean_term}, {"dL", s.dL}, {"var_g", s.var_g}, {"var_w", s.var_w}};
+}
+
+/// The top-k analysis (issue 11): the sums over all N and over the N - k not
+/// computed, and the certificate of the sigma_g ranking.
+json top_k_json(const duality::TopKSummary& t) {
+  const auto& c = t.certificate;
+  return {{"k", t.k},
+          {"total", sums_json(t.total)},
+          {"remainder", sums_json(t.remainder)},
+          {"certificate",
+           {{"certified", c.certified}, {"certified_by_bound", c.certified_by_bound},
+            {"certified_ranks", c.certified_ranks}, {"sigma_g_max_rest", c.sigma_g_max},
+            {"sigma_g_bound_rest", c.sigma_g_bound}, {"sigma_g_last", c.sigma_g_last}}},
+          {"lanczos_products", t.lanczos_products},
+          {"lanczos_restarts", t.lanczos_restarts},
+          {"note", "directions.csv holds the k computed directions; its S_w sums sigma_w over them only "
+                   "(a sum of square roots has no basis-free remainder)"}};
+}
+
 json summary_json(const RunConfig& cfg, const train::TrainResult& training, const duality::AnalysisResult& r) {
   const auto& d = r.decomposition;
   json drops = json::array();
@@ -30,7 +51,7 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
       const double v = r.flatness.F[i].item<double>();
       flat_F.push_back(std::isfinite(v) ? json(v) : json(nullptr));
     }
-  return {
+  json j = {
       {"awd_version", AWD_VERSION},
       {"config", to_json(cfg)},
       {"training", {{"stop_reason", to_string(training.stop_reason)}, {"epochs", training.epochs},
@@ -48,6 +69,11 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
       {"pairs_kept", r.pairs_kept}, {"pairs_skipped", r.pairs_skipped},
       {"flatness_F", flat_F},
       {"seconds", r.seconds}};
+  if (r.top_k) j["top_k"] = top_k_json(*r.top_k);
+  if (r.spectrum)
+    j["spectrum"] = {{"trace", r.spectrum->trace.mean}, {"trace_standard_error", r.spectrum->trace.standard_error},
+                     {"trace_probes", r.spectrum->trace.probes}, {"density_sigma", r.spectrum->density.sigma}};
+  return j;
 }
 
 /// A CSV table of equally long 1-D columns under `header`: int64 and bool
@@ -102,6 +128,9 @@ std::string flatness_csv(const duality::Flatness& f) {
                      {ranks(f.basis_index.size(0)), f.basis_index, f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F});
 }
 
+/// The spectral density phi(t) of the basis matrix on its grid (stochastic Lanczos quadrature).
+std::string spectrum_csv(const duality::SpectralDensity& d) { return columns_csv("t,density", {d.grid, d.density}); }
+
 std::string coverage_csv(const duality::Coverage& c) {
   return columns_csv("fraction,pairs,pair_gap,gap", {c.fraction, c.pairs, c.pair_gap, c.gap});
 }
@@ -115,47 +144,95 @@ void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Sub
   if (r.flatness.F.defined() && r.flatness.F.numel() > 0)
     io::write_atomic(join(dir, "flatness.csv"), flatness_csv(r.flatness));
   if (r.coverage.fraction.defined()) io::write_atomic(join(dir, "coverage.csv"), coverage_csv(r.coverage));
+  if (r.spectrum) io::write_atomic(join(dir, "spectrum.csv"), spectrum_csv(r.spectrum->density));
   // Last: summary.json marks a finished analysis.
   io::write_atomic(join(dir, "summary.json"), summary_json(cfg, training, r).dump(1) + "\n");
 }
 
-std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+namespace {
+
+/// Eq. 10 and 11 in the dense basis: sums over all N directions.
+std::string dense_sums(const duality::AnalysisResult& r) {
   const auto& d = r.decomposition;
-  char buf[4096];
-  std::string drops;
-  for (const auto& x : d.largest_drops) drops += (drops.empty() ? "" : ", ") + std::to_string(x.rank);
-  // One line for paper Fig. S6: the sharpest direction and the last one measured.
-  std::string flat;
-  if (r.flatness.F.defined() && r.flatness.F.numel() > 0) {
-    const auto& F = r.flatness.F;
-    const int64_t k = F.numel();
-    char line[160];
-    std::snprintf(line, sizeof line, "flatness   F_1 = %.4g   F_%lld = %.4g   (distance to 2 L(S_train), +-v_i)\n",
-                  F[0].item<double>(), static_cast<long long>(k), F[k - 1].item<double>());
-    flat = line;
-  }
-  std::snprintf(
-      buf, sizeof buf,
-      "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n"
-      "layer      %s (%lld x %lld, N = %lld), ||W|| = %.4g\n"
-      "errors     train %.4f  test %.4f\n"
-      "losses     L(S_train) %.5f  L(S_test) %.5f  L(S_p) %.5f\n"
-      "gap        dL = %.5f   dL_p = %.5f (%lld pairs, %lld skipped)\n"
-      "Eq. 10     sum_i(mu_g mu_w + c sigma_g sigma_w) = %.10f   residual %.2e\n"
-      "Eq. 11     sum_i dL_i = %.5f   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f\n"
-      "           largest sigma_g drops after ranks %s\n"
-      "duality    max |l(u_p; W*) - l(u'; W)| = %.2e\n"
-      "%s"
-      "analysis   %.3f s\n",
-      to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss, t.train_accuracy,
-      r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
-      static_cast<long long>(r.rows * r.cols), r.weight_norm, r.train_error, r.test_error, r.loss_train, r.loss_test,
-      r.loss_partners, r.gap, r.pair_gap, static_cast<long long>(r.pairs_kept), static_cast<long long>(r.pairs_skipped),
-      d.eq10_sum, r.eq10_residual, d.sum_dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
-      d.n_sharp_fixed ? ", fixed" : "", d.dL_flat, drops.c_str(), r.duality_max_residual, flat.c_str(),
-      [&] { double s = 0; for (const auto& [k, v] : r.seconds) s += v; return s; }());
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "Eq. 10     sum_i(mu_g mu_w + c sigma_g sigma_w) = %.10f   residual %.2e\n"
+                "Eq. 11     sum_i dL_i = %.5f   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f\n",
+                d.eq10_sum, r.eq10_residual, d.sum_dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
+                d.n_sharp_fixed ? ", fixed" : "", d.dL_flat);
   return buf;
 }
 
+/// Eq. 10 and 11 over the top k directions and the exact remainder of the
+/// other N - k, and whether the k are certainly the sharpest by sigma_g.
+std::string top_k_sums(const duality::AnalysisResult& r) {
+  const auto& d = r.decomposition;
+  const auto& t = *r.top_k;
+  const auto& c = t.certificate;
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      "Eq. 10     sum_i(mu_g mu_w + c sigma_g sigma_w) = %.10f = %.5f (top %lld) + %.5f (rest)   residual %.2e\n"
+      "Eq. 11     sum_i dL_i = %.5f (top %lld) + %.5f (rest)   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f (top %lld)\n"
+      "top-k      %lld of %lld directions (Lanczos, %lld products): %.1f%% of sum sigma_g^2, %.1f%% of sum sigma_w^2\n"
+      "           ranking %s: the rest reach sigma_g %.4g (bound %.4g); rank %lld has %.4g%s\n",
+      t.total.eq10(), d.eq10_sum, static_cast<long long>(t.k), t.remainder.eq10(), r.eq10_residual, d.sum_dL,
+      static_cast<long long>(t.k), t.remainder.dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
+      d.n_sharp_fixed ? ", fixed" : "", d.dL_flat, static_cast<long long>(t.k), static_cast<long long>(t.k),
+      static_cast<long long>(r.rows * r.cols), static_cast<long long>(t.lanczos_products),
+      100.0 * (1.0 - t.remainder.var_g / t.total.var_g), 100.0 * (1.0 - t.remainder.var_w / t.total.var_w),
+      c.certified ? "certified" : "NOT certified", c.sigma_g_max, c.sigma_g_bound, static_cast<long long>(t.k),
+      c.sigma_g_last, c.certified ? "" : " (raise --basis-rank)");
+  return buf;
+}
+
+std::string spectrum_line(const duality::AnalysisResult& r) {
+  if (!r.spectrum) return "";
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "spectrum   trace %.5g +- %.2g (Hutchinson, %lld probes); density in spectrum.csv\n",
+                r.spectrum->trace.mean, r.spectrum->trace.standard_error,
+                static_cast<long long>(r.spectrum->trace.probes));
+  return buf;
+}
+
+/// One line for paper Fig. S6: the sharpest direction and the last one measured.
+std::string flatness_line(const duality::AnalysisResult& r) {
+  if (!r.flatness.F.defined() || r.flatness.F.numel() == 0) return "";
+  const auto& F = r.flatness.F;
+  const int64_t k = F.numel();
+  char line[160];
+  std::snprintf(line, sizeof line, "flatness   F_1 = %.4g   F_%lld = %.4g   (distance to 2 L(S_train), +-v_i)\n",
+                F[0].item<double>(), static_cast<long long>(k), F[k - 1].item<double>());
+  return line;
+}
+
+}  // namespace
+
+std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+  std::string drops;
+  for (const auto& x : r.decomposition.largest_drops) drops += (drops.empty() ? "" : ", ") + std::to_string(x.rank);
+  double seconds = 0;
+  for (const auto& [stage, s] : r.seconds) seconds += s;
+  char head[1024], tail[512];
+  std::snprintf(head, sizeof head,
+                "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n"
+                "layer      %s (%lld x %lld, N = %lld), ||W|| = %.4g\n"
+                "errors     train %.4f  test %.4f\n"
+                "losses     L(S_train) %.5f  L(S_test) %.5f  L(S_p) %.5f\n"
+                "gap        dL = %.5f   dL_p = %.5f (%lld pairs, %lld skipped)\n",
+                to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss,
+                t.train_accuracy, r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
+                static_cast<long long>(r.rows * r.cols), r.weight_norm, r.train_error, r.test_error, r.loss_train,
+                r.loss_test, r.loss_partners, r.gap, r.pair_gap, static_cast<long long>(r.pairs_kept),
+                static_cast<long long>(r.pairs_skipped));
+  std::snprintf(tail, sizeof tail,
+                "           largest sigma_g drops after ranks %s\n"
+                "duality    max |l(u_p; W*) - l(u'; W)| = %.2e\n",
+                drops.c_str(), r.duality_max_residual);
+  char seconds_line[64];
+  std::snprintf(seconds_line, sizeof seconds_line, "analysis   %.3f s\n", seconds);
+  return std::string(head) + (r.top_k ? top_k_sums(r) : dense_sums(r)) + tail + flatness_line(r) +
+         spectrum_line(r) + seconds_line;
+}
 
 }  // namespace awd::store

@@ -5,6 +5,7 @@
 //   pairs.csv       per test sample: its partner, l_k, norms and the duality residual
 //   coverage.csv    dL_p and dL over growing fractions of the pairs (paper Fig. S1)
 //   flatness.csv    F_i of the sharpest directions (paper Fig. S6), when computed
+//   spectrum.csv    the spectral density of the basis matrix, with --spectrum
 #pragma once
 #include <string>
 

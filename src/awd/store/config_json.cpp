@@ -72,7 +72,8 @@ std::map<std::string, Section> sections(RunConfig& c) {
       .field("noise_every", c.learners.noise_every).field("noise_top", c.learners.noise_top);
   s["analysis"].field("layer", c.analysis.layer).field("basis", c.analysis.basis)
       .field("delta_scale", c.analysis.delta_scale).field("max_test", c.analysis.max_test)
-      .field("n_sharp", c.analysis.n_sharp).field("flatness_top", c.analysis.flatness_top);
+      .field("n_sharp", c.analysis.n_sharp).field("flatness_top", c.analysis.flatness_top)
+      .field("basis_rank", c.analysis.basis_rank).field("spectrum", c.analysis.spectrum);
   return s;
 }
 
