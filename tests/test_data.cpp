@@ -10,6 +10,7 @@
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
+#include "awd/io/npy.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -210,4 +211,67 @@ TEST(Subset, AskingForTooManySaysHowManyExist) {
   cfg.per_class = 1000;
   cfg.n_test = 10;
   expect_error([&] { data::draw_subset(folder, cfg); }, "t10k-images", "class 0 has 980 samples");
+}
+
+namespace {
+
+/// A .npy data folder with 6 training and 4 test samples of shape [2, 3] (uint8), 3 classes.
+void write_npy_folder(const fs::path& dir) {
+  write(dir / "x_train.npy", io::npy_bytes(torch::arange(36, torch::kInt64).reshape({6, 2, 3}).to(torch::kUInt8) * 7));
+  write(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, 2, 0, 1, 2}, torch::kInt64)));
+  write(dir / "x_test.npy", io::npy_bytes(torch::ones({4, 2, 3}, torch::kUInt8) * 255));
+  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({2, 1, 0, 0}, torch::kInt32)));
+}
+
+}  // namespace
+
+TEST(Readers, NpyFolder) {
+  test_util::TempDir dir;
+  write_npy_folder(fs::path(dir.str()));
+  const auto folder = data::load_folder(dir.str());
+  EXPECT_EQ(folder.format, "npy");
+  EXPECT_FALSE(folder.single_split());
+  ASSERT_EQ(folder.train.images.sizes(), (std::vector<int64_t>{6, 2, 3}));
+  EXPECT_EQ(folder.train.images.scalar_type(), torch::kFloat32);
+  EXPECT_FLOAT_EQ(folder.train.images[1][0][0].item<float>(), 42.0f / 255.0f);  // uint8 scaled to [0, 1]
+  EXPECT_FLOAT_EQ(folder.test.images.max().item<float>(), 1.0f);
+  EXPECT_EQ(folder.test.labels.scalar_type(), torch::kInt64);
+  EXPECT_EQ(folder.test.labels[0].item<int64_t>(), 2);
+  EXPECT_EQ(folder.train.num_classes, 3);
+  EXPECT_EQ(folder.train.files.size(), 2u);
+  // float32 inputs are taken as given.
+  write(dir / "x_test.npy", io::npy_bytes(torch::full({4, 2, 3}, 3.5, torch::kFloat)));
+  EXPECT_FLOAT_EQ(data::load_folder(dir.str()).test.images.max().item<float>(), 3.5f);
+}
+
+TEST(Readers, BrokenNpyFolders) {
+  test_util::TempDir dir;
+  const auto reset = [&] { write_npy_folder(fs::path(dir.str())); };
+  const auto load = [&] { data::load_folder(dir.str()); };
+  const auto p = [&](const char* name) { return (dir / name).string(); };
+  reset();
+  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 2}, torch::kInt64)));
+  expect_error(load, p("y_test.npy"), "3 labels for 4 inputs in " + p("x_test.npy"));
+  reset();
+  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 3, 0}, torch::kInt64)));
+  expect_error(load, p("y_test.npy"), "label 3 of sample 2 is out of range 0..2");
+  reset();
+  write(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, -1, 0, 1, 2}, torch::kInt64)));
+  expect_error(load, p("y_train.npy"), "label -1 of sample 2 is out of range");
+  reset();
+  write(dir / "y_train.npy", io::npy_bytes(torch::zeros({6}, torch::kFloat)));
+  expect_error(load, p("y_train.npy"), "labels must be integers");
+  reset();
+  write(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 2, 3}, torch::kInt64)));
+  expect_error(load, p("x_train.npy"), "inputs must be uint8 or float32");
+  reset();
+  write(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 3, 2}, torch::kUInt8)));
+  expect_error(load, p("x_test.npy"), "do not match the training inputs");
+  reset();
+  const auto bytes = io::npy_bytes(torch::zeros({6, 2, 3}, torch::kUInt8));
+  write(dir / "x_train.npy", bytes.substr(0, bytes.size() - 1));
+  expect_error(load, p("x_train.npy"), "truncated");
+  reset();
+  fs::remove(dir / "y_test.npy");
+  expect_error(load, p("y_test.npy"), "no such file");
 }

@@ -1,10 +1,15 @@
 // awd train, awd analyze, awd run: one solution, in this process.
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "awd/experiments/exit_codes.h"
+#include "awd/experiments/features_route.h"
+#include "awd/experiments/imported_model.h"
 #include "awd/experiments/single_run.h"
+#include "imported_options.h"
 #include "options.h"
 #include "subcommands.h"
 
@@ -22,6 +27,25 @@ CLI::App* solution_subcommand(CLI::App& app, const char* name, const char* about
   auto* sub = app.add_subcommand(name, about);
   add_common_options(*sub, cfg, a.flags);
   return sub;
+}
+
+/// awd analyze --model (a TorchScript model on its own data) or --features (a last layer as arrays).
+int analyze_imported(experiments::ImportedModel m, const std::vector<double>& normalize, const std::string& features,
+                     const std::string& run_dir, bool force, const RunConfig& cfg) {
+  if (!run_dir.empty()) throw std::invalid_argument("analyze takes one of RUN_DIR, --model and --features");
+  experiments::AnalysisOutput r;
+  if (!features.empty()) {
+    if (!m.model_path.empty()) throw std::invalid_argument("analyze takes one of RUN_DIR, --model and --features");
+    if (m.out_dir.empty()) throw std::invalid_argument("--features needs -o OUT");
+    r = experiments::analyze_features(features, m.out_dir, cfg.analysis, cfg.threads, force);
+  } else {
+    if (m.data_dir.empty() || m.out_dir.empty()) throw std::invalid_argument("--model needs --data DIR and -o OUT");
+    split_normalize(normalize, m);
+    m.force = force;
+    r = experiments::analyze_imported_model(m, cfg.analysis, cfg.threads);
+  }
+  std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+  return experiments::kExitOk;
 }
 
 }  // namespace
@@ -46,12 +70,21 @@ Subcommand add_train(CLI::App& app, Context& ctx) {
 Subcommand add_analyze(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<SolutionArgs>();
   RunConfig& cfg = ctx.spec.base;
-  auto* sub = solution_subcommand(app, "analyze", "Re-analyse a saved run into RUN_DIR/NAME", cfg, *a);
-  sub->add_option("run_dir", a->run_dir, "Run directory written by train or run")->required();
+  auto imported = std::make_shared<experiments::ImportedModel>();
+  auto normalize = std::make_shared<std::vector<double>>();
+  auto features = std::make_shared<std::string>();
+  auto* sub = solution_subcommand(app, "analyze",
+                                  "Re-analyse a saved run into RUN_DIR/NAME, or a TorchScript model (--model) into OUT",
+                                  cfg, *a);
+  sub->add_option("run_dir", a->run_dir, "Run directory written by train or run");
   sub->add_option("--name", a->name, "Analysis folder inside the run directory")->capture_default_str();
   add_analysis_options(*sub, cfg.analysis);
-  return {sub, [a, &cfg] {
+  add_imported_model_options(*sub, *imported, *normalize, *features);
+  return {sub, [a, &cfg, imported, normalize, features] {
             begin_command(cfg, a->flags.quiet);
+            if (!imported->model_path.empty() || !features->empty())
+              return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
+            if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");
             const auto r = experiments::analyze_solution(a->run_dir, cfg.analysis, a->name, a->flags.force);
             std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;

@@ -9,6 +9,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "awd/io/npy.h"
+
 namespace fs = std::filesystem;
 
 namespace awd::data {
@@ -16,22 +18,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": " + what);
-}
-
-FileRecord record_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file");
-  FileRecord rec{path, 0, 0};
-  uLong crc = crc32(0L, Z_NULL, 0);
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = in.gcount();
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(got));
-    rec.bytes += got;
-  }
-  rec.crc32 = static_cast<uint32_t>(crc);
-  return rec;
 }
 
 /// Reads a whole file, decompressing gzip transparently (zlib passes raw files through).
@@ -64,6 +50,22 @@ uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
 }
 
 }  // namespace
+
+FileRecord record_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open file");
+  FileRecord rec{path, 0, 0};
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = in.gcount();
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(got));
+    rec.bytes += got;
+  }
+  rec.crc32 = static_cast<uint32_t>(crc);
+  return rec;
+}
 
 Dataset read_idx(const std::string& images_path, const std::string& labels_path,
                  int64_t num_classes) {
@@ -137,6 +139,66 @@ Dataset read_cifar10(const std::vector<std::string>& batch_paths) {
   return ds;
 }
 
+namespace {
+
+/// The inputs of one split: uint8 scaled to [0, 1], float32 as given.
+torch::Tensor npy_inputs(const std::string& path) {
+  const auto x = io::read_npy(path);
+  if (x.dim() < 2) fail(path, "inputs must be [N, ...] with at least 2 dimensions, not " + std::to_string(x.dim()));
+  if (x.scalar_type() == torch::kUInt8) return x.to(torch::kFloat32).div_(255.0);
+  if (x.scalar_type() == torch::kFloat32) return x;
+  fail(path, std::string("inputs must be uint8 or float32, not ") + c10::toString(x.scalar_type()));
+}
+
+/// The labels of one split, int64 [N] for the N inputs of `x_path`.
+torch::Tensor npy_labels(const std::string& path, int64_t n, const std::string& x_path) {
+  const auto y = io::read_npy(path);
+  if (!c10::isIntegralType(y.scalar_type(), false))
+    fail(path, std::string("labels must be integers (uint8, int32, int64), not ") + c10::toString(y.scalar_type()));
+  if (y.dim() != 1) fail(path, "labels must be one-dimensional [N], not " + std::to_string(y.dim()) + "-dimensional");
+  if (y.size(0) != n)
+    fail(path, std::to_string(y.size(0)) + " labels for " + std::to_string(n) + " inputs in " + x_path);
+  return y.to(torch::kInt64);
+}
+
+/// The first label outside 0..num_classes-1, named with its sample.
+void check_label_range(const std::string& path, const torch::Tensor& y, int64_t num_classes, const std::string& why) {
+  const auto out = ((y < 0) | (y >= num_classes)).nonzero();
+  if (out.numel() == 0) return;
+  const int64_t at = out[0][0].item<int64_t>();
+  fail(path, "label " + std::to_string(y[at].item<int64_t>()) + " of sample " + std::to_string(at) +
+                 " is out of range 0.." + std::to_string(num_classes - 1) + why);
+}
+
+}  // namespace
+
+DataFolder read_npy_folder(const std::string& dir) {
+  const auto file = [&](const char* name) {
+    const auto p = (fs::path(dir) / name).string();
+    if (!fs::is_regular_file(p)) fail(p, "no such file (a .npy data folder needs x_train, y_train, x_test, y_test)");
+    return p;
+  };
+  const auto xtr = file("x_train.npy"), ytr = file("y_train.npy"), xte = file("x_test.npy"), yte = file("y_test.npy");
+  DataFolder folder;
+  folder.format = "npy";
+  folder.train.images = npy_inputs(xtr);
+  folder.test.images = npy_inputs(xte);
+  if (folder.train.images.sizes().slice(1) != folder.test.images.sizes().slice(1))
+    fail(xte, "test inputs " + c10::str(folder.test.images.sizes()) + " do not match the training inputs " +
+                  c10::str(folder.train.images.sizes()) + " of " + xtr);
+  if (folder.train.images.size(0) == 0) fail(xtr, "no training samples");
+  folder.train.labels = npy_labels(ytr, folder.train.images.size(0), xtr);
+  folder.test.labels = npy_labels(yte, folder.test.images.size(0), xte);
+  // The classes are those the training labels name.
+  const int64_t classes = folder.train.labels.max().item<int64_t>() + 1;
+  check_label_range(ytr, folder.train.labels, classes, "");
+  check_label_range(yte, folder.test.labels, classes, " (the classes of " + ytr + ")");
+  folder.train.num_classes = folder.test.num_classes = classes;
+  folder.train.files = {record_file(xtr), record_file(ytr)};
+  folder.test.files = {record_file(xte), record_file(yte)};
+  return folder;
+}
+
 DataFolder load_folder(const std::string& dir) {
   if (!fs::exists(dir)) throw std::runtime_error(dir + ": data folder does not exist");
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a folder");
@@ -151,6 +213,8 @@ DataFolder load_folder(const std::string& dir) {
       if (std::regex_match(n, re)) return (fs::path(dir) / n).string();
     return {};
   };
+  // .npy files: any labelled data (any shape, uint8 or float32 inputs).
+  if (find(std::regex(R"((x|y)_(train|test)\.npy)")) != "") return read_npy_folder(dir);
   DataFolder folder;
   // MNIST-style IDX: train-images-idx3-ubyte[.gz], t10k-labels.idx1-ubyte, ...
   const std::regex tr_img(R"((train)-images[-.]idx3-ubyte(\.gz)?)");
@@ -181,7 +245,8 @@ DataFolder load_folder(const std::string& dir) {
     return folder;
   }
   throw std::runtime_error(dir + ": no data found (expected MNIST-format IDX files such as "
-                           "train-images-idx3-ubyte.gz, or CIFAR-10 data_batch_*.bin/test_batch.bin)");
+                           "train-images-idx3-ubyte.gz, CIFAR-10 data_batch_*.bin/test_batch.bin, or "
+                           "x_train.npy, y_train.npy, x_test.npy, y_test.npy)");
 }
 
 }  // namespace awd::data

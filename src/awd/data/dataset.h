@@ -1,5 +1,5 @@
-// Image classification data read from disk (SPEC §7): MNIST-format IDX files
-// (raw or gzip) and CIFAR-10 binary batches.
+// Classification data read from disk (SPEC §7): MNIST-format IDX files (raw
+// or gzip), CIFAR-10 binary batches, and any labelled data as .npy files.
 #pragma once
 #include <torch/types.h>
 
@@ -16,7 +16,10 @@ struct FileRecord {
   uint32_t crc32 = 0;  ///< of the file as stored (compressed if .gz)
 };
 
-/// A whole split: images float32 [N, C, H, W] scaled to [0, 1], labels int64 [N].
+/// The path, size and CRC-32 of the file at `path`; std::runtime_error naming it when unreadable.
+FileRecord record_file(const std::string& path);
+
+/// A whole split: inputs float32 [N, ...] (images [N, C, H, W] scaled to [0, 1]), labels int64 [N].
 struct Dataset {
   torch::Tensor images;
   torch::Tensor labels;
@@ -29,7 +32,7 @@ struct Dataset {
 /// split (like the MNIST test split alone) `train` is empty and callers draw
 /// both sets from `test`.
 struct DataFolder {
-  std::string format;  ///< "idx" or "cifar10"
+  std::string format;  ///< "idx", "cifar10" or "npy"
   Dataset train;
   Dataset test;
   bool single_split() const { return train.size() == 0; }
@@ -44,9 +47,17 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
 /// Reads CIFAR-10 binary batches (records of 1 label byte + 3072 pixel bytes).
 Dataset read_cifar10(const std::vector<std::string>& batch_paths);
 
+/// Reads a .npy folder: x_train.npy, y_train.npy, x_test.npy, y_test.npy.
+/// Inputs of any shape [N, ...], uint8 (scaled to [0, 1] like the image
+/// readers) or float32 (as given); labels integer [N] (uint8, int32, int64),
+/// classes 0 .. max(y_train). Throws std::runtime_error naming the file on a
+/// missing file, another dtype, x and y of different lengths, train and test
+/// inputs of different shapes, or a label out of range.
+DataFolder read_npy_folder(const std::string& dir);
+
 /// Finds and reads the splits in `dir` (MNIST/Fashion-MNIST names such as
-/// train-images-idx3-ubyte[.gz] and t10k-..., or data_batch_*.bin and
-/// test_batch.bin).
+/// train-images-idx3-ubyte[.gz] and t10k-..., data_batch_*.bin and
+/// test_batch.bin, or the .npy files of read_npy_folder).
 DataFolder load_folder(const std::string& dir);
 
 }  // namespace awd::data

@@ -242,7 +242,11 @@ int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
   return k;
 }
 
-AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg) {
+namespace {
+
+/// analyze() with the partners given (`given` defined) or searched for.
+AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg,
+                            const torch::Tensor& given) {
   AnalysisResult res;
   StageClock clock(res.seconds);
   const auto W = split.weight();
@@ -257,7 +261,8 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
 
   // SPEC §2: partners.
   const auto ky = sets.test_y.slice(0, 0, sets.K);
-  const auto partner = partner_set(sets.test_x.slice(0, 0, sets.K), ky, sets.train_x, sets.train_y);
+  const auto partner = given.defined() ? given.slice(0, 0, sets.K)
+                                       : partner_set(sets.test_x.slice(0, 0, sets.K), ky, sets.train_x, sets.train_y);
   clock.lap("partners");
 
   torch::NoGradGuard no_grad;
@@ -289,6 +294,20 @@ AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const An
   clock.lap("coverage");
   res.pairs = pair_records(partner, x_part, x_test, pairs);
   return res;
+}
+
+}  // namespace
+
+AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg) {
+  return analyze_with(split, samples, cfg, torch::Tensor());
+}
+
+AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg,
+                       const torch::Tensor& partners) {
+  const int64_t K = cfg.max_test > 0 ? std::min(cfg.max_test, samples.test_labels.size(0)) : samples.test_labels.size(0);
+  if (partners.scalar_type() != torch::kInt64 || partners.dim() != 1 || partners.size(0) < K)
+    throw std::invalid_argument("the given partners must be int64 [K] with K >= " + std::to_string(K));
+  return analyze_with(split, samples, cfg, partners);
 }
 
 }  // namespace awd::duality

@@ -83,4 +83,12 @@ int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg);
 /// the run's samples. Corrupted training samples are excluded.
 AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg);
 
+/// The same with the partners given, int64 [K]: partners[k] indexes the
+/// correctly labelled training samples (in order) for test sample k, instead
+/// of the search of SPEC §2 over the split's inputs. For splits whose inputs
+/// are not what the search compares (given_activities.h: sample indices).
+/// The caller checks that each partner has its test sample's label.
+AnalysisResult analyze(LayerSplit& split, const data::Samples& samples, const AnalysisConfig& cfg,
+                       const torch::Tensor& partners);
+
 }  // namespace awd::duality

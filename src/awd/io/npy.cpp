@@ -2,10 +2,73 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace awd::io {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
+
+/// The value text of `'key': VALUE` in the header dictionary (up to the
+/// closing quote, parenthesis, or the next comma), or "" when absent.
+std::string header_value(const std::string& header, const std::string& key) {
+  const auto at = header.find("'" + key + "'");
+  if (at == std::string::npos) return {};
+  auto v = header.find(':', at);
+  if (v == std::string::npos) return {};
+  v = header.find_first_not_of(' ', v + 1);
+  if (v == std::string::npos) return {};
+  if (header[v] == '\'') {
+    const auto end = header.find('\'', v + 1);
+    return end == std::string::npos ? std::string() : header.substr(v + 1, end - v - 1);
+  }
+  if (header[v] == '(') {
+    const auto end = header.find(')', v);
+    return end == std::string::npos ? std::string() : header.substr(v, end - v + 1);
+  }
+  return header.substr(v, header.find_first_of(",}", v) - v);
+}
+
+/// "(2, 3)" -> {2, 3}; "()" -> {} (a scalar); "(4,)" -> {4}.
+std::vector<int64_t> parse_shape(const std::string& path, const std::string& text) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') fail(path, "bad .npy header: no shape tuple");
+  std::vector<int64_t> shape;
+  std::stringstream in(text.substr(1, text.size() - 2));
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(' ');
+    if (b == std::string::npos) continue;
+    const auto digits = item.substr(b, item.find_last_not_of(' ') - b + 1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 15)
+      fail(path, "bad .npy header: shape " + text);
+    shape.push_back(std::stoll(digits));
+  }
+  return shape;
+}
+
+/// The dtype of a descr such as '<f4'; big-endian and anything else refused.
+torch::ScalarType parse_descr(const std::string& path, const std::string& descr) {
+  if (descr.size() >= 2 && descr[0] == '>' && descr != ">u1" && descr != ">i1")
+    fail(path, "big-endian data ('" + descr + "') is not supported; save it little-endian (numpy's default)");
+  if (descr == "|u1" || descr == "<u1" || descr == ">u1") return torch::kUInt8;
+  if (descr == "<i4") return torch::kInt32;
+  if (descr == "<i8") return torch::kInt64;
+  if (descr == "<f4") return torch::kFloat32;
+  if (descr == "<f8") return torch::kFloat64;
+  fail(path, "dtype '" + descr + "' is not supported (uint8, int32, int64, float32 or float64)");
+}
+
+}  // namespace
 
 std::string npy_bytes(const torch::Tensor& t_in) {
   const auto t = t_in.detach().cpu().contiguous();
@@ -33,6 +96,38 @@ std::string npy_bytes(const torch::Tensor& t_in) {
   out += header;
   out.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
   return out;
+}
+
+torch::Tensor read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open file");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail(path, "not a .npy file (no \\x93NUMPY magic)");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  if (major != 1 && major != 2) fail(path, ".npy format version " + std::to_string(major) + " is not supported (1.0 or 2.0)");
+  // Version 1 stores the header length in 2 bytes, version 2 in 4 (little-endian).
+  const size_t len_bytes = major == 1 ? 2 : 4;
+  if (bytes.size() < 8 + len_bytes) fail(path, "truncated .npy header");
+  size_t header_len = 0;
+  for (size_t i = 0; i < len_bytes; ++i) header_len |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+  const size_t data_at = 8 + len_bytes + header_len;
+  if (bytes.size() < data_at) fail(path, "truncated .npy header");
+  const std::string header = bytes.substr(8 + len_bytes, header_len);
+  const auto descr = header_value(header, "descr"), fortran = header_value(header, "fortran_order");
+  if (descr.empty() || fortran.empty())
+    fail(path, "bad .npy header (no descr or fortran_order): " + header.substr(0, std::min<size_t>(80, header.find('\n'))));
+  if (fortran.find("True") != std::string::npos)
+    fail(path, "Fortran-order arrays are not supported; save with numpy.ascontiguousarray");
+  const auto dtype = parse_descr(path, descr);
+  const auto shape = parse_shape(path, header_value(header, "shape"));
+  auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
+  const size_t expected = static_cast<size_t>(t.numel()) * t.element_size();
+  if (bytes.size() - data_at != expected)
+    fail(path, (bytes.size() - data_at < expected ? "truncated: " : "size mismatch: ") + std::string("the header's shape ") +
+                   header_value(header, "shape") + " needs " + std::to_string(expected) + " data bytes, the file has " +
+                   std::to_string(bytes.size() - data_at));
+  if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_at, expected);
+  return t;
 }
 
 }  // namespace awd::io

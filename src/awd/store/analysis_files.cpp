@@ -39,7 +39,8 @@ json top_k_json(const duality::TopKSummary& t) {
                    "(a sum of square roots has no basis-free remainder)"}};
 }
 
-json summary_json(const RunConfig& cfg, const train::TrainResult& training, const duality::AnalysisResult& r) {
+/// Every scalar of the analysis (SPEC §5), without the configuration that produced it.
+json analysis_json(const AnalysisConfig& a, const duality::AnalysisResult& r) {
   const auto& d = r.decomposition;
   json drops = json::array();
   for (const auto& x : d.largest_drops)
@@ -53,12 +54,8 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
     }
   json j = {
       {"awd_version", AWD_VERSION},
-      {"config", to_json(cfg)},
-      {"training", {{"stop_reason", to_string(training.stop_reason)}, {"epochs", training.epochs},
-                    {"train_loss", std::isfinite(training.train_loss) ? json(training.train_loss) : json(nullptr)},
-                    {"train_accuracy", training.train_accuracy}, {"seconds", training.seconds}}},
       {"layer", r.layer}, {"m", r.rows}, {"n", r.cols}, {"N", r.rows * r.cols},
-      {"basis", to_string(cfg.analysis.basis)}, {"delta_scale", cfg.analysis.delta_scale},
+      {"basis", to_string(a.basis)}, {"delta_scale", a.delta_scale},
       {"loss_train", r.loss_train}, {"loss_test", r.loss_test}, {"loss_partners", r.loss_partners},
       {"loss_test_pairs", r.test_loss_pairs},
       {"gap", r.gap}, {"pair_gap", r.pair_gap}, {"eq10_sum", d.eq10_sum}, {"eq10_residual", r.eq10_residual},
@@ -73,6 +70,15 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
   if (r.spectrum)
     j["spectrum"] = {{"trace", r.spectrum->trace.mean}, {"trace_standard_error", r.spectrum->trace.standard_error},
                      {"trace_probes", r.spectrum->trace.probes}, {"density_sigma", r.spectrum->density.sigma}};
+  return j;
+}
+
+json summary_json(const RunConfig& cfg, const train::TrainResult& training, const duality::AnalysisResult& r) {
+  auto j = analysis_json(cfg.analysis, r);
+  j["config"] = to_json(cfg);
+  j["training"] = {{"stop_reason", to_string(training.stop_reason)}, {"epochs", training.epochs},
+                   {"train_loss", std::isfinite(training.train_loss) ? json(training.train_loss) : json(nullptr)},
+                   {"train_accuracy", training.train_accuracy}, {"seconds", training.seconds}};
   return j;
 }
 
@@ -135,18 +141,31 @@ std::string coverage_csv(const duality::Coverage& c) {
   return columns_csv("fraction,pairs,pair_gap,gap", {c.fraction, c.pairs, c.pair_gap, c.gap});
 }
 
-}  // namespace
-
-void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
-                   const train::TrainResult& training, const duality::AnalysisResult& r) {
+/// The tables of an analysis; summary.json is written after them.
+void save_tables(const std::string& dir, const data::Subset& subset, const duality::AnalysisResult& r) {
   io::write_atomic(join(dir, "directions.csv"), directions_csv(r.decomposition.directions));
   io::write_atomic(join(dir, "pairs.csv"), pairs_csv(subset, r.pairs));
   if (r.flatness.F.defined() && r.flatness.F.numel() > 0)
     io::write_atomic(join(dir, "flatness.csv"), flatness_csv(r.flatness));
   if (r.coverage.fraction.defined()) io::write_atomic(join(dir, "coverage.csv"), coverage_csv(r.coverage));
   if (r.spectrum) io::write_atomic(join(dir, "spectrum.csv"), spectrum_csv(r.spectrum->density));
+}
+
+}  // namespace
+
+void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
+                   const train::TrainResult& training, const duality::AnalysisResult& r) {
+  save_tables(dir, subset, r);
   // Last: summary.json marks a finished analysis.
   io::write_atomic(join(dir, "summary.json"), summary_json(cfg, training, r).dump(1) + "\n");
+}
+
+void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
+                            const data::Subset& subset, const duality::AnalysisResult& r) {
+  save_tables(dir, subset, r);
+  auto j = analysis_json(analysis, r);
+  j["config"] = config;
+  io::write_atomic(join(dir, "summary.json"), j.dump(1) + "\n");
 }
 
 namespace {
@@ -209,19 +228,25 @@ std::string flatness_line(const duality::AnalysisResult& r) {
 }  // namespace
 
 std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+  char line[256];
+  std::snprintf(line, sizeof line, "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n",
+                to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss,
+                t.train_accuracy);
+  return line + analysis_table(r);
+}
+
+std::string analysis_table(const duality::AnalysisResult& r) {
   std::string drops;
   for (const auto& x : r.decomposition.largest_drops) drops += (drops.empty() ? "" : ", ") + std::to_string(x.rank);
   double seconds = 0;
   for (const auto& [stage, s] : r.seconds) seconds += s;
   char head[1024], tail[512];
   std::snprintf(head, sizeof head,
-                "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n"
                 "layer      %s (%lld x %lld, N = %lld), ||W|| = %.4g\n"
                 "errors     train %.4f  test %.4f\n"
                 "losses     L(S_train) %.5f  L(S_test) %.5f  L(S_p) %.5f\n"
                 "gap        dL = %.5f   dL_p = %.5f (%lld pairs, %lld skipped)\n",
-                to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss,
-                t.train_accuracy, r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
+                r.layer.c_str(), static_cast<long long>(r.rows), static_cast<long long>(r.cols),
                 static_cast<long long>(r.rows * r.cols), r.weight_norm, r.train_error, r.test_error, r.loss_train,
                 r.loss_test, r.loss_partners, r.gap, r.pair_gap, static_cast<long long>(r.pairs_kept),
                 static_cast<long long>(r.pairs_skipped));

@@ -7,6 +7,8 @@
 //   flatness.csv    F_i of the sharpest directions (paper Fig. S6), when computed
 //   spectrum.csv    the spectral density of the basis matrix, with --spectrum
 #pragma once
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 
 #include "awd/config.h"
@@ -20,7 +22,15 @@ namespace awd::store {
 void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
                    const train::TrainResult& training, const duality::AnalysisResult& result);
 
-/// A short table a person reads at a glance.
+/// The same files for a model awd did not train (awd analyze --model or
+/// --features): `config` (what was analysed: the model or feature files, the
+/// data, the options) is the summary's config, and there is no training section.
+void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
+                            const data::Subset& subset, const duality::AnalysisResult& result);
+
+/// A short table a person reads at a glance: the training line, then analysis_table.
 std::string summary_table(const train::TrainResult& training, const duality::AnalysisResult& result);
+/// The analysis lines of the table (layer, errors, losses, gaps, Eq. 10-11, duality).
+std::string analysis_table(const duality::AnalysisResult& result);
 
 }  // namespace awd::store

@@ -1,0 +1,29 @@
+// The last dense layer of a network awd never runs: its activities, W and b
+// given as arrays (the features route, SPEC §11).
+#pragma once
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+
+#include "awd/duality/layer_split.h"
+
+namespace awd::duality {
+
+/// A split over sample indices: the "inputs" are ids [N, 1] (float64, as the
+/// analysis casts inputs), row i of `activities` is x(sample i), and the head
+/// is the identity (the layer's output is the logits), so
+///
+///   logits(i) = W activities[i] + b.
+///
+/// awd cannot recompute activities it was not given, so the partner search
+/// (which compares inputs) happens outside: analyze() with given partners.
+/// `activities` [S, n] and `weight` [m, n] are cast to float64; `bias` [m]
+/// may be undefined.
+std::unique_ptr<LayerSplit> given_activities(const std::string& name, const torch::Tensor& activities,
+                                             const torch::Tensor& weight, const torch::Tensor& bias);
+
+/// The ids [count, 1] of samples first .. first + count - 1: the inputs of such a split.
+torch::Tensor sample_ids(int64_t first, int64_t count);
+
+}  // namespace awd::duality

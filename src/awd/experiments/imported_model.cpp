@@ -1,0 +1,106 @@
+#include "awd/experiments/imported_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <numeric>
+#include <stdexcept>
+
+#include "awd/data/dataset.h"
+#include "awd/data/subset.h"
+#include "awd/duality/analysis.h"
+#include "awd/duality/torchscript_split.h"
+#include "awd/store/analysis_files.h"
+#include "awd/store/config_json.h"
+#include "awd/store/run_status.h"
+#include "awd/util/threads.h"
+
+using nlohmann::json;
+
+namespace awd::experiments {
+namespace {
+
+/// Forward checks need only a few samples; the activities of all are computed once later.
+constexpr int64_t kCheckBatch = 64;
+
+json file_json(const data::FileRecord& f) { return {{"path", f.path}, {"bytes", f.bytes}, {"crc32", f.crc32}}; }
+
+/// (x - mean_c) / std_c over dimension 1, as the model expects its inputs.
+torch::Tensor normalized(const torch::Tensor& x, const ImportedModel& m) {
+  if (m.mean.empty()) return x;
+  if (x.dim() < 2 || x.size(1) != static_cast<int64_t>(m.mean.size()))
+    throw std::invalid_argument("--normalize gives " + std::to_string(m.mean.size()) + " channels, the inputs " +
+                                c10::str(x.sizes()) + " have " + (x.dim() < 2 ? "none" : std::to_string(x.size(1))));
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[1] = x.size(1);
+  const auto mean = torch::tensor(m.mean, x.options()).reshape(shape), sd = torch::tensor(m.std, x.options()).reshape(shape);
+  return (x - mean) / sd;
+}
+
+/// Every training sample (none corrupted) and the seeded test subset.
+data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel& m) {
+  data::Subset s;
+  s.train_indices.resize(folder.train.size());
+  std::iota(s.train_indices.begin(), s.train_indices.end(), 0);
+  s.train_labels.assign(folder.train.labels.data_ptr<int64_t>(),
+                        folder.train.labels.data_ptr<int64_t>() + folder.train.size());
+  s.corrupted.assign(folder.train.size(), false);
+  const int64_t n = folder.test.size();
+  if (m.n_test <= 0 || m.n_test >= n) {
+    s.test_indices.resize(n);
+    std::iota(s.test_indices.begin(), s.test_indices.end(), 0);
+  } else {  // the shuffled order: a prefix (--max-test) is a random subset too
+    torch::manual_seed(m.seed);
+    const auto perm = torch::randperm(n, torch::kInt64).slice(0, 0, m.n_test).contiguous();
+    s.test_indices.assign(perm.data_ptr<int64_t>(), perm.data_ptr<int64_t>() + m.n_test);
+  }
+  return s;
+}
+
+data::Samples imported_samples(const data::DataFolder& folder, const data::Subset& s, const ImportedModel& m) {
+  data::Samples out;
+  out.train_inputs = normalized(folder.train.images, m);
+  out.train_labels = folder.train.labels;
+  out.clean_mask = torch::ones({folder.train.size()}, torch::kBool);
+  const auto test = torch::tensor(s.test_indices, torch::kInt64);
+  out.test_inputs = normalized(folder.test.images.index_select(0, test), m);
+  out.test_labels = folder.test.labels.index_select(0, test);
+  out.num_classes = folder.train.num_classes;
+  return out;
+}
+
+json imported_config(const ImportedModel& m, const data::DataFolder& folder, const AnalysisConfig& analysis, int threads) {
+  json files = json::array();
+  for (const auto* ds : {&folder.train, &folder.test})
+    for (const auto& f : ds->files) files.push_back(file_json(f));
+  RunConfig cfg;
+  cfg.analysis = analysis;
+  return {{"model", file_json(data::record_file(m.model_path))},
+          {"data", {{"path", m.data_dir}, {"format", folder.format}, {"files", files}, {"n_test", m.n_test},
+                    {"seed", m.seed}, {"normalize", {{"mean", m.mean}, {"std", m.std}}}}},
+          {"analysis", store::to_json(cfg)["analysis"]},
+          {"threads", threads}};
+}
+
+}  // namespace
+
+AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& analysis, int threads) {
+  if (m.mean.size() != m.std.size()) throw std::invalid_argument("--normalize takes as many means as standard deviations");
+  AnalysisOutput out;
+  out.dir = m.out_dir;
+  const auto folder = data::load_folder(m.data_dir);
+  if (folder.single_split())
+    throw std::invalid_argument(m.data_dir + ": needs a training and a test split (found one split only)");
+  const auto subset = imported_subset(folder, m);
+  const auto samples = imported_samples(folder, subset, m);
+  util::set_threads(threads);
+  const auto check = samples.train_inputs.slice(0, 0, kCheckBatch);
+  const auto split = duality::torchscript_split(m.model_path, analysis.layer, check);
+  // After every input was checked, so that a refused model leaves no folder behind.
+  store::prepare_output_dir(out.dir, "summary.json", m.force);
+  out.result = duality::analyze(*split, samples, analysis);
+  store::save_imported_analysis(out.dir, imported_config(m, folder, analysis, threads), analysis, subset, out.result);
+  out.table = "model      " + m.model_path + "\n" + store::analysis_table(out.result);
+  return out;
+}
+
+}  // namespace awd::experiments

@@ -1,0 +1,36 @@
+#include "imported_options.h"
+
+#include <stdexcept>
+
+namespace awd::cli {
+
+void add_imported_model_options(CLI::App& sub, experiments::ImportedModel& m, std::vector<double>& normalize,
+                                std::string& features_dir) {
+  sub.add_option("--model", m.model_path,
+                 "TorchScript model with awd_features and awd_head (python/awd_export.py) instead of RUN_DIR");
+  sub.add_option("--data", m.data_dir, "With --model: data folder with both splits (.npy, IDX or CIFAR-10)");
+  sub.add_option("--features", features_dir,
+                 "Last layer given as arrays instead of RUN_DIR: a_train, a_test, y_train, y_test, W [, b] .npy, "
+                 "and x_train, x_test or partners .npy (README)");
+  sub.add_option("-o,--out", m.out_dir, "With --model or --features: output folder");
+  sub.add_option("--n-test", m.n_test, "With --model: test samples, a seeded random subset (0 = all)")
+      ->capture_default_str();
+  sub.add_option("--seed", m.seed, "With --model: seed of the test subset")->capture_default_str();
+  sub.add_option("--normalize", normalize,
+                 "With --model: per-channel MEAN_1..MEAN_C,STD_1..STD_C applied to the inputs")
+      ->delimiter(',');
+}
+
+void split_normalize(const std::vector<double>& values, experiments::ImportedModel& m) {
+  if (values.empty()) return;
+  if (values.size() % 2 != 0)
+    throw std::invalid_argument("--normalize takes C means then C standard deviations, not " +
+                                std::to_string(values.size()) + " numbers");
+  const size_t c = values.size() / 2;
+  m.mean.assign(values.begin(), values.begin() + c);
+  m.std.assign(values.begin() + c, values.end());
+  for (double s : m.std)
+    if (!(s > 0)) throw std::invalid_argument("--normalize: standard deviations must be positive");
+}
+
+}  // namespace awd::cli
