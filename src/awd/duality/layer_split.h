@@ -18,8 +18,9 @@ namespace awd::duality {
 /// in eval mode (dropout off, normalisation statistics frozen), on a copy that
 /// training never touches.
 ///
-/// Implementations: sequential_split.h (awd's own MLP and CNN). A TorchScript
-/// module or a bare last layer (h = identity) is one more implementation.
+/// Implementations: sequential_split.h (awd's own MLP and CNN),
+/// torchscript_split.h (a user's scripted model) and given_activities.h (a
+/// bare last layer given as arrays, h = identity).
 class LayerSplit {
  public:
   virtual ~LayerSplit() = default;
