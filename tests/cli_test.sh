@@ -111,8 +111,13 @@ expect_error "diverged run analysis" "training diverged" "$AWD" analyze "$T/div"
 
 # Sweeps: an interrupted sweep (kill -9 of the sweep and its solutions) resumes
 # and ends with the same finished runs and numbers as an uninterrupted one.
-SWEEP=(sweep --data "$MNIST" -M 10 --n-test 50 --max-epoch 40 --param lr --values 0.05,0.1,0.2 --repeats 2 -j 1 -q)
+SWEEP=(sweep --data "$MNIST" -M 10 --n-test 50 --max-epoch 40 --param lr --values 0.05,0.1,0.2 --repeats 2 -j 1 -q
+       --spectrum)
 "$AWD" "${SWEEP[@]}" -o "$T/swA" >"$T/swA.out" 2>&1 && ok || bad "uninterrupted sweep: $(tail -3 "$T/swA.out")"
+# --spectrum: each value's spectral density in the report, and its figure.
+[ "$(grep -c '^0.1,' "$T/swA/report/spectra.csv")" -gt 100 ] && ok || bad "no spectra.csv rows for lr = 0.1"
+[ -s "$T/swA/report/figures/spectral_density.png" ] && ok || bad "no spectral density figure"
+grep -q "spectral_density.png" "$T/swA/report/report.html" && ok || bad "report.html does not show the spectral density"
 setsid "$AWD" "${SWEEP[@]}" -o "$T/swB" >/dev/null 2>&1 &
 sweep_pid=$!
 for _ in $(seq 1 600); do

@@ -94,4 +94,12 @@ const std::vector<Figure>& compare_figures() {
   return kFigures;
 }
 
+Figure spectrum_figure() {
+  return {"spectral_density", "PyHessian-style density",
+          "Spectral density of the analysed layer's basis matrix (stochastic Lanczos quadrature, Gaussian "
+          "broadening), of the first repeat of each value analysed with --spectrum.",
+          "spectra.csv", "t", nullptr, true, {{"density"}},
+          "eigenvalue λ (nats per unit weight^2)", "density", Scale::kLinear, Scale::kLog, "lines lw 2"};
+}
+
 }  // namespace awd::report

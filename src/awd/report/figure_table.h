@@ -32,6 +32,10 @@ struct Figure {
 /// The figures of every sweep report (paper Fig. 2-4, S3, S4, S10).
 const std::vector<Figure>& sweep_figures();
 
+/// The spectral density of the basis matrix per swept value (spectra.csv,
+/// from solutions analysed with --spectrum).
+Figure spectrum_figure();
+
 /// The figures a compare report adds (paper Fig. 5, 6), drawn from its own
 /// CSV files; the algorithm is each file's "value" column.
 const std::vector<Figure>& compare_figures();

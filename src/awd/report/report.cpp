@@ -127,6 +127,24 @@ std::string solutions_csv(const std::string& sweep_dir, const SweepSpec& spec) {
   return out.str();
 }
 
+/// spectra.csv: per value, the spectral density (SLQ, --spectrum) of its first
+/// repeat that has one; "" when no solution has one.
+std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec) {
+  std::ostringstream out;
+  bool any = false;
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const auto path = fs::path(experiments::solution_dir(sweep_dir, spec, v, r)) / "analysis" / "spectrum.csv";
+      if (!fs::exists(path)) continue;
+      const auto cols = io::read_csv_columns(path.string(), {"t", "density"});
+      for (size_t i = 0; i < cols[0].size(); ++i)
+        out << spec.values[v].str() << ',' << csv_number(cols[0][i]) << ',' << csv_number(cols[1][i]) << '\n';
+      any = true;
+      break;
+    }
+  return any ? "value,t,density\n" + out.str() : "";
+}
+
 json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
   const auto or_null = [](double x) { return std::isnan(x) ? json(nullptr) : json(x); };
   json values = json::array();
@@ -221,9 +239,14 @@ std::string write_report(const std::string& sweep_dir, const ReportAddition& add
   io::write_atomic((rdir / "solutions.csv").string(), solutions_csv(sweep_dir, spec));
   io::write_atomic((rdir / "report.json").string(), report_json(spec, stats).dump(1) + "\n");
 
-  const auto figures = draw_figures(rdir, spec.parameter, addition);
+  auto add = addition;
+  if (const auto spectra = spectra_csv(sweep_dir, spec); !spectra.empty()) {
+    io::write_atomic((rdir / "spectra.csv").string(), spectra);
+    add.figures.push_back(spectrum_figure());
+  }
+  const auto figures = draw_figures(rdir, spec.parameter, add);
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
-  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, addition.html);
+  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, add.html);
   return stdout_table(spec, stats, rdir);
 }
 
