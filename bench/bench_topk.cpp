@@ -3,6 +3,7 @@
 // truncated decomposition, its certificate, Hutchinson's trace and an SLQ density.
 //   bench_topk DATA_DIR [k] [train_epochs] [threads]
 #include <sys/resource.h>
+#include <torch/nn/functional/loss.h>
 
 #include <chrono>
 #include <cstdio>

@@ -13,7 +13,8 @@ export PYTHONDONTWRITEBYTECODE=1  # nothing written into the source tree
 "$AWD" run --data "$MNIST" -M 20 --n-test 100 -q -o "$T/run" >"$T/run.out" 2>&1 && ok || bad "awd run: $(cat "$T/run.out")"
 /usr/bin/python3 "$SRC/tests/fixtures/byon_models.py" "$T/run" "$MNIST" "$T/fx" && ok || bad "fixtures"
 
-MODEL=(analyze --layer fc2 --data "$T/fx/data" -q)
+# --float64-activities: awd_features in float64, so that the numbers can be compared to 1e-9.
+MODEL=(analyze --layer fc2 --data "$T/fx/data" -q --float64-activities)
 "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" -o "$T/awd_mlp" >"$T/a.out" 2>&1 && ok || bad "analyze --model: $(cat "$T/a.out")"
 "$AWD" "${MODEL[@]}" --model "$T/fx/bias_mlp.pt" -o "$T/bias_mlp" >"$T/b.out" 2>&1 && ok || bad "analyze --model (bias): $(cat "$T/b.out")"
 grep -q "Eq. 10" "$T/a.out" && ok || bad "no summary table on stdout"
@@ -44,7 +45,7 @@ PY
 
 # The last layer three ways: awd analyze --model, the features route with the
 # inputs (partner search), and with partners.npy; numbers the same to 1e-9.
-"$AWD" analyze --layer fc3 --data "$T/fx/data" -q --model "$T/fx/bias_mlp_fc3.pt" -o "$T/m_fc3" >"$T/m3.out" 2>&1 && ok ||
+"$AWD" analyze --layer fc3 --data "$T/fx/data" -q --float64-activities --model "$T/fx/bias_mlp_fc3.pt" -o "$T/m_fc3" >"$T/m3.out" 2>&1 && ok ||
   bad "analyze --model fc3: $(cat "$T/m3.out")"
 "$AWD" analyze --features "$T/fx/features" -q -o "$T/f_fc3" >"$T/f.out" 2>&1 && ok || bad "analyze --features: $(cat "$T/f.out")"
 mkdir -p "$T/partners" && cp "$T/fx/features/"[aWby]*.npy "$T/partners/"
@@ -72,6 +73,27 @@ PY
 "$AWD" "${MODEL[@]}" --model "$T/fx/bias_mlp.pt" --n-test 30 --seed 3 --normalize 0.1,0.9 -o "$T/sub" >/dev/null 2>&1 && ok ||
   bad "analyze --model --n-test --normalize"
 [ "$(wc -l <"$T/sub/pairs.csv")" -eq 31 ] && ok || bad "--n-test 30 should give 30 pairs"
+
+# The default: activities in float32 (batches of 1024, a progress line), then float64: the same
+# analysis to float32 rounding, and the identities of SPEC §6 exact again.
+"$AWD" analyze --layer fc2 --data "$T/fx/data" --model "$T/fx/awd_mlp.pt" -o "$T/f32" >"$T/f32.out" 2>"$T/f32.err" && ok ||
+  bad "analyze --model (float32 activities): $(cat "$T/f32.err")"
+grep -qE "activities entering 'fc2': ([0-9]+)/\1 samples" "$T/f32.err" && ok || bad "no progress line: $(cat "$T/f32.err")"
+/usr/bin/python3 - "$T" <<'PY' && ok || bad "float32 activities against float64"
+import json, sys
+T = sys.argv[1]
+a, b = (json.load(open(f"{T}/{d}/summary.json")) for d in ("awd_mlp", "f32"))
+for k in ("loss_train", "loss_test", "gap", "pair_gap", "sum_dL", "weight_norm"):
+    assert abs(a[k] - b[k]) <= 1e-5 * max(abs(a[k]), 1e-3), (k, a[k], b[k])
+assert b["eq10_residual"] < 1e-12 and b["duality_max_residual"] < 1e-10, b
+PY
+
+# The memory estimate: refused before anything is computed or written, with the estimate and the limit.
+expect_error "max-memory" "awd_mlp.pt: the analysis needs about .* more than the limit of .*--max-memory" \
+  "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" --max-memory 1M -o "$T/xm"
+[ -e "$T/xm" ] && bad "a refused analysis left its output folder" || ok
+expect_error "bad max-memory" "'8X' is not a size" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" --max-memory 8X -o "$T/xm"
+"$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" --max-memory 4G -o "$T/m4g" >/dev/null 2>&1 && ok || bad "--max-memory 4G refused"
 
 # Bad input: one line, non-zero exit.
 expect_error "mismatched head" "forward\(x\) differs from awd_head" "$AWD" "${MODEL[@]}" --model "$T/fx/mismatched_head.pt" -o "$T/x1"

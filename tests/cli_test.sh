@@ -150,6 +150,24 @@ expect_error "sweep value out of range" "dropout \(d\) must be in" "$AWD" sweep 
 expect_error "unknown sweep parameter" "unknown sweep parameter 'momentum'" "$AWD" sweep --param momentum --values 1 -o "$T/swC"
 expect_error "report of a non-sweep" "not a sweep directory" "$AWD" report "$T/run"
 
+# awd report --compare: analysis folders side by side (the paper's Fig. 5/7 for one's own models).
+if "$AWD" report --compare "$T/run/analysis" "$T/run/fisher" --labels hessian,fisher -o "$T/fold" >"$T/fold.out" 2>"$T/fold.err"; then
+  ok; else bad "report --compare: $(cat "$T/fold.err")"; fi
+for f in compare.csv ranks.csv summary.csv report.html; do [ -s "$T/fold/$f" ] && ok || bad "report --compare: missing $f"; done
+head -1 "$T/fold/compare.csv" | grep -qx "metric,hessian,fisher" && grep -q "^lambda_max," "$T/fold/compare.csv" &&
+  grep -q "dL_p" "$T/fold.out" && ok || bad "report --compare table: $(cat "$T/fold.out")"
+[ "$(grep -c '^fisher,' "$T/fold/ranks.csv")" -eq 900 ] && ok || bad "report --compare: ranks.csv should hold 900 fisher ranks"
+if command -v gnuplot >/dev/null; then
+  for f in folders_sharpness folders_size folders_accumulated_size folders_gap_per_direction; do
+    [ "$(head -c 4 "$T/fold/figures/$f.png" | tail -c 3)" = "PNG" ] && [ -s "$T/fold/figures/$f.svg" ] &&
+      grep -q "figures/$f.png" "$T/fold/report.html" && ok || bad "report --compare figure $f"
+  done
+fi
+expect_error "report --compare of a non-analysis" "$T/run: no summary.json \\(not an analysis folder\\)" \
+  "$AWD" report --compare "$T/run/analysis" "$T/run" -o "$T/foldX"
+expect_error "report --compare: labels" "awd: --labels: 1 labels for 2 folders" \
+  "$AWD" report --compare "$T/run/analysis" "$T/run/fisher" --labels one -o "$T/foldX"
+
 # Sweeps over names (algo, mixing) and learners; their errors.
 expect_error "bad sweep category" "algo takes one of ssgd, dpsgd, not 'sgd'" "$AWD" sweep --param algo --values ssgd,sgd -o "$T/swD"
 expect_error "name for a numeric parameter" "lr \(alpha\) takes numbers, not 'fast'" "$AWD" sweep --param lr --values 0.1,fast -o "$T/swD"

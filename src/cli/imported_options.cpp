@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "awd/util/memory.h"
+
 namespace awd::cli {
 
 void add_imported_model_options(CLI::App& sub, experiments::ImportedModel& m, std::vector<double>& normalize,
@@ -19,6 +21,15 @@ void add_imported_model_options(CLI::App& sub, experiments::ImportedModel& m, st
   sub.add_option("--normalize", normalize,
                  "With --model: per-channel MEAN_1..MEAN_C,STD_1..STD_C applied to the inputs")
       ->delimiter(',');
+}
+
+void add_memory_option(CLI::App& sub, experiments::ImportedModel& m) {
+  sub.add_option_function<std::string>(
+      "--max-memory", [&m](const std::string& text) { m.max_memory = util::parse_bytes(text); },
+      "With --model: refuse when the estimated peak memory exceeds this (bytes, or 512M, 8G; "
+      "default 90% of the available memory)");
+  sub.add_flag("--float64-activities", m.float64_activities,
+               "With --model: awd_features in float64 (slower; default float32 in batches of 1024, then float64)");
 }
 
 void split_normalize(const std::vector<double>& values, experiments::ImportedModel& m) {

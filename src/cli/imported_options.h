@@ -15,6 +15,9 @@ namespace awd::cli {
 void add_imported_model_options(CLI::App& sub, experiments::ImportedModel& m, std::vector<double>& normalize,
                                 std::string& features_dir);
 
+/// --max-memory BYTES|8G of --model, parsed into m.max_memory (util::parse_bytes).
+void add_memory_option(CLI::App& sub, experiments::ImportedModel& m);
+
 /// --normalize MEAN_1,...,MEAN_C,STD_1,...,STD_C: the first half means, the
 /// second standard deviations (all > 0); std::invalid_argument otherwise.
 void split_normalize(const std::vector<double>& values, experiments::ImportedModel& m);

@@ -80,8 +80,10 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   sub->add_option("--name", a->name, "Analysis folder inside the run directory")->capture_default_str();
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
+  add_memory_option(*sub, *imported);
   return {sub, [a, &cfg, imported, normalize, features] {
             begin_command(cfg, a->flags.quiet);
+            imported->progress = !a->flags.quiet;
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");

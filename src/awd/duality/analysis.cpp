@@ -1,4 +1,5 @@
 #include "awd/duality/analysis.h"
+#include "awd/duality/memory_estimate.h"
 
 #include <torch/nn/functional/loss.h>
 
@@ -222,9 +223,7 @@ LayerSpectrum layer_spectrum(LayerSplit& split, const torch::Tensor& train_act, 
 /// (about 3 N^2 numbers) and the pairs' dW_k (K N); the top-k path holds the
 /// Lanczos basis and the k vectors ((ncv + k) N, ncv <= 2k + 32).
 void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
-  const double numbers = k == 0 ? 3.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
-                                : (3.0 * double(k) + 34.0) * double(N) + 2.0 * double(K) * double(k);
-  const double bytes = 8.0 * numbers;
+  const double bytes = analysis_memory_bytes(N, K, k);
   const int64_t available = util::available_memory_bytes();
   if (available > 0 && bytes > 0.9 * double(available))
     throw std::runtime_error("layer '" + layer + "': the " + (k == 0 ? "dense" : "top-k") + " analysis needs about " +
@@ -233,6 +232,12 @@ void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
 }
 
 }  // namespace
+
+double analysis_memory_bytes(int64_t N, int64_t K, int64_t k) {
+  const double numbers = k == 0 ? 3.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
+                                : (3.0 * double(k) + 34.0) * double(N) + 2.0 * double(K) * double(k);
+  return 8.0 * numbers;
+}
 
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
   const int64_t k = cfg.basis_rank > 0 ? cfg.basis_rank : (N > kMaxDenseWeights ? kDefaultBasisRank : 0);

@@ -6,6 +6,8 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -68,10 +70,32 @@ torch::jit::Module linear_submodule(const torch::jit::Module& module, const std:
   fail(path, "'" + layer + "' is not a Linear submodule; the Linear submodules are: " + (list.empty() ? "(none)" : list));
 }
 
+/// The progress line of one pass over the samples: samples done, elapsed, ETA.
+class Progress {
+ public:
+  Progress(bool on, int64_t total, const std::string& layer) : on_(on), total_(total), layer_(layer) {}
+  void done(int64_t samples) {
+    if (!on_) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta = samples > 0 ? elapsed * double(total_ - samples) / double(samples) : 0.0;
+    std::fprintf(stderr, "\ractivities entering '%s': %lld/%lld samples, %.0f s, ETA %.0f s ", layer_.c_str(),
+                 static_cast<long long>(samples), static_cast<long long>(total_), elapsed, eta);
+    if (samples >= total_) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool on_;
+  int64_t total_;
+  std::string layer_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 class TorchScriptSplit final : public LayerSplit {
  public:
-  TorchScriptSplit(torch::jit::Module module, const std::string& path, const std::string& layer)
-      : module_(std::move(module)), path_(path), name_(layer) {
+  TorchScriptSplit(torch::jit::Module module, torch::jit::Module features32, const std::string& path,
+                   const std::string& layer, const ActivityPass& pass)
+      : module_(std::move(module)), features32_(std::move(features32)), path_(path), name_(layer), pass_(pass) {
     const auto fc = linear_submodule(module_, path_, name_);
     weight_ = fc.attr("weight").toTensor().detach();
     const auto b = fc.attr("bias");
@@ -82,27 +106,45 @@ class TorchScriptSplit final : public LayerSplit {
   torch::Tensor weight() const override { return weight_; }
   torch::Tensor bias() const override { return bias_; }
 
+  /// x(u) in batches (ActivityPass), as float64 [S, n].
   torch::Tensor activity(const torch::Tensor& inputs) override {
-    auto x = run(kFeatures, inputs).reshape({inputs.size(0), -1});
+    const int64_t S = inputs.size(0), batch = std::max<int64_t>(1, pass_.batch);
+    auto out = torch::empty({S, weight_.size(1)}, torch::kDouble);
+    Progress progress(pass_.progress, S, name_);
+    for (int64_t lo = 0; lo < S; lo += batch) {
+      const auto u = inputs.slice(0, lo, std::min(S, lo + batch));
+      const auto x = pass_.float32 ? run(features32_, kFeatures, u.to(torch::kFloat)) : activity64(u);
+      out.slice(0, lo, lo + u.size(0)).copy_(checked_width(x.reshape({u.size(0), -1})));
+      progress.done(lo + u.size(0));
+    }
+    return out;
+  }
+  /// x(u) in float64 at once: the forward check's.
+  torch::Tensor activity64(const torch::Tensor& inputs) {
+    return checked_width(run(module_, kFeatures, inputs.to(torch::kDouble)).reshape({inputs.size(0), -1}));
+  }
+  torch::Tensor head(const torch::Tensor& z) override { return run(module_, kHead, z); }
+  torch::Tensor forward(const torch::Tensor& inputs) { return run(module_, "forward", inputs); }
+
+ private:
+  torch::Tensor checked_width(const torch::Tensor& x) const {
     if (x.size(1) != weight_.size(1))
       fail(path_, std::string(kFeatures) + " gives activities of width " + std::to_string(x.size(1)) + ", but layer '" +
                       name_ + "' takes " + std::to_string(weight_.size(1)) + " inputs");
     return x;
   }
-  torch::Tensor head(const torch::Tensor& z) override { return run(kHead, z); }
-  torch::Tensor forward(const torch::Tensor& inputs) { return run("forward", inputs); }
-
- private:
-  torch::Tensor run(const char* method, const torch::Tensor& arg) {
+  torch::Tensor run(torch::jit::Module& module, const char* method, const torch::Tensor& arg) {
     try {
-      return module_.get_method(method)({arg}).toTensor();
+      return module.get_method(method)({arg}).toTensor();
     } catch (const c10::Error& e) {
       fail(path_, std::string(method) + " failed: " + first_line(e));
     }
   }
 
-  torch::jit::Module module_;  // the float64 copy in eval mode
+  torch::jit::Module module_;      // the float64 copy in eval mode
+  torch::jit::Module features32_;  // a float32 copy in eval mode, for awd_features
   std::string path_, name_;
+  ActivityPass pass_;
   torch::Tensor weight_, bias_;
 };
 
@@ -111,7 +153,7 @@ void check_forward(TorchScriptSplit& split, const std::string& path, const torch
   torch::NoGradGuard no_grad;
   const auto u = inputs.to(torch::kDouble);
   const auto expected = split.forward(u);
-  const auto got = split.logits_from_activity(split.activity(u));
+  const auto got = split.logits_from_activity(split.activity64(u));
   if (expected.sizes() != got.sizes())
     fail(path, "forward gives logits " + c10::str(expected.sizes()) + ", awd_head(W awd_features(x) + b) gives " +
                    c10::str(got.sizes()));
@@ -125,7 +167,7 @@ void check_forward(TorchScriptSplit& split, const std::string& path, const torch
 }  // namespace
 
 std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
-                                              const torch::Tensor& check_inputs) {
+                                              const torch::Tensor& check_inputs, const ActivityPass& pass) {
   check_archive(model_path);
   torch::jit::Module module;
   try {
@@ -137,11 +179,15 @@ std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, con
     if (!module.find_method(method))
       fail(model_path, std::string("has no method ") + method +
                            " (python/awd_export.py scripts a model with awd_features and awd_head)");
+  // Only the pre-activation's gradient is ever needed (and a clone of
+  // parameters that need none is a leaf again).
+  for (auto p : module.parameters()) p.requires_grad_(false);
+  auto features32 = module.clone();
+  features32.to(torch::kFloat);
+  features32.eval();
   module.to(torch::kDouble);
   module.eval();
-  // Only the pre-activation's gradient is ever needed.
-  for (auto p : module.parameters()) p.requires_grad_(false);
-  auto split = std::make_unique<TorchScriptSplit>(std::move(module), model_path, layer);
+  auto split = std::make_unique<TorchScriptSplit>(std::move(module), std::move(features32), model_path, layer, pass);
   check_forward(*split, model_path, check_inputs);
   return split;
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <torch/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -10,9 +11,21 @@
 
 namespace awd::duality {
 
+/// How the activities x(u) entering the layer are computed: awd_features in
+/// batches of `batch` samples, in float32 (a float32 copy of the module; the
+/// activities are then cast to float64, as everything after the layer is) or,
+/// with `float32` false, in float64 throughout (slower, bit-identical to a
+/// float64 network); a line on stderr with the samples done, the time taken
+/// and the time left when `progress`.
+struct ActivityPass {
+  int64_t batch = 1024;
+  bool float32 = true;
+  bool progress = false;
+};
+
 /// The split of the TorchScript module in `model_path` at its Linear
 /// submodule `layer` (a path such as fc, classifier or layers.3), on a
-/// float64 copy in eval mode. The module must have two methods besides
+/// float64 copy in eval mode (activities: ActivityPass). The module must have two methods besides
 /// forward (python/awd_export.py adds them):
 ///
 ///   awd_features(u) -> x   the activity entering the layer
@@ -28,6 +41,6 @@ namespace awd::duality {
 /// missing method, a layer that is not a Linear submodule (listing those the
 /// module has), activities of the wrong width, or a failed check.
 std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
-                                              const torch::Tensor& check_inputs);
+                                              const torch::Tensor& check_inputs, const ActivityPass& pass = {});
 
 }  // namespace awd::duality

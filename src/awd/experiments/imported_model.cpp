@@ -2,16 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
+#include "awd/duality/memory_estimate.h"
 #include "awd/duality/torchscript_split.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/config_json.h"
 #include "awd/store/run_status.h"
+#include "awd/util/memory.h"
 #include "awd/util/threads.h"
 
 using nlohmann::json;
@@ -81,6 +84,29 @@ json imported_config(const ImportedModel& m, const data::DataFolder& folder, con
           {"threads", threads}};
 }
 
+/// The estimated peak of the analysis (bytes): the inputs as read (float32) and
+/// their float64 copy, the float64 activities entering the layer and the
+/// logits of every sample, and the analysis proper (analysis_memory_bytes).
+double peak_memory_bytes(const data::Samples& s, const duality::LayerSplit& split, const AnalysisConfig& analysis) {
+  const double samples = double(s.train_inputs.size(0) + s.test_inputs.size(0));
+  const double inputs = samples * double(s.train_inputs.numel() / std::max<int64_t>(1, s.train_inputs.size(0)));
+  const auto W = split.weight();
+  const int64_t N = W.numel(), T = s.test_inputs.size(0);
+  const int64_t K = analysis.max_test > 0 ? std::min(analysis.max_test, T) : T;
+  return 12.0 * inputs + 8.0 * samples * double(W.size(1) + 2 * W.size(0)) +
+         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(N, analysis));
+}
+
+/// Refuses an analysis whose estimate exceeds the limit, with both.
+void check_peak_memory(const ImportedModel& m, double bytes) {
+  const int64_t limit = m.max_memory > 0 ? m.max_memory : util::default_memory_limit();
+  if (limit > 0 && bytes > double(limit))
+    throw std::runtime_error(m.model_path + ": the analysis needs about " + util::format_bytes(bytes) +
+                             ", more than the limit of " + util::format_bytes(double(limit)) +
+                             (m.max_memory > 0 ? " (--max-memory)" : " (90% of the available memory; --max-memory)") +
+                             "; fewer samples (--n-test), --max-test or --basis-rank lower it");
+}
+
 }  // namespace
 
 AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& analysis, int threads) {
@@ -94,7 +120,11 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   const auto samples = imported_samples(folder, subset, m);
   util::set_threads(threads);
   const auto check = samples.train_inputs.slice(0, 0, kCheckBatch);
-  const auto split = duality::torchscript_split(m.model_path, analysis.layer, check);
+  duality::ActivityPass pass;
+  pass.float32 = !m.float64_activities;
+  pass.progress = m.progress;
+  const auto split = duality::torchscript_split(m.model_path, analysis.layer, check, pass);
+  check_peak_memory(m, peak_memory_bytes(samples, *split, analysis));
   // After every input was checked, so that a refused model leaves no folder behind.
   store::prepare_output_dir(out.dir, "summary.json", m.force);
   out.result = duality::analyze(*split, samples, analysis);

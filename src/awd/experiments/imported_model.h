@@ -21,6 +21,11 @@ struct ImportedModel {
   /// the model (dimension 1 of [N, C, ...]); empty = inputs as read.
   std::vector<double> mean, std;
   bool force = false;      ///< overwrite a finished analysis in out_dir
+  /// Refuse, before the activities are computed, when the estimated peak
+  /// memory exceeds this many bytes (0 = util::default_memory_limit()).
+  int64_t max_memory = 0;
+  bool progress = true;        ///< a progress line of the activities on stderr
+  bool float64_activities = false;  ///< awd_features in float64 (ActivityPass::float32 false)
 };
 
 /// Analyses layer `analysis.layer` of the model on every training sample and

@@ -102,4 +102,29 @@ Figure spectrum_figure() {
           "eigenvalue λ (nats per unit weight^2)", "density", Scale::kLinear, Scale::kLog, "lines lw 2"};
 }
 
+// Fig. 5 and 7 for analysis folders, drawn from the ranks.csv write_folder_comparison
+// (folder_compare.cpp) writes; the folder's label is its "value" column.
+const std::vector<Figure>& folder_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"folders_sharpness", "Fig. 5A, 7",
+       "Sharpness spectrum of each analysed model: sigma_g,i against rank i, sharpest first.",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_g"}},
+       "rank i (1 = sharpest)", "σ_{g,i} (nats per unit weight)", Scale::kLog, Scale::kLog, "lines lw 2"},
+      {"folders_size", "Fig. 5B, 7",
+       "Size spectrum of each analysed model: the spread of the dual weights sigma_w,i against rank i.",
+       "ranks.csv", "rank", nullptr, true, {{"sigma_w"}},
+       "rank i (1 = sharpest)", "σ_{w,i}", Scale::kLog, Scale::kLog, "lines lw 2"},
+      {"folders_accumulated_size", "Fig. 3B, 7",
+       "Accumulated size S_w(i) = sum_{j<=i} sigma_w,j of each analysed model against rank i.",
+       "ranks.csv", "rank", nullptr, true, {{"S_w"}},
+       "rank i (1 = sharpest)", "S_w(i) = Σ_{j≤i} σ_{w,j}", Scale::kLog, Scale::kAuto, "lines lw 2"},
+      {"folders_gap_per_direction", "Eq. 11",
+       "Contribution dL_i of each direction to the generalization gap (Eq. 11) against rank i, per model; "
+       "log y when every dL_i is positive.",
+       "ranks.csv", "rank", nullptr, true, {{"dL_i"}},
+       "rank i (1 = sharpest)", "ΔL_i (nats)", Scale::kLog, Scale::kAuto, "lines lw 2"},
+  };
+  return kFigures;
+}
+
 }  // namespace awd::report

@@ -1,12 +1,13 @@
 // A figure is data: one row of a table, from which its gnuplot script is
 // generated (figures.h), so adding a figure is adding a row. The sweep
-// report's figures are here; the compare report adds its own (compare_report.cpp).
+// report's figures are here, the compare report's (compare_report.cpp) and
+// those of the comparison of analysis folders (folder_compare.cpp).
 #pragma once
 #include <vector>
 
 namespace awd::report {
 
-enum class Scale { kLinear, kLog, kAuto };  // kAuto: log when positive and spanning a decade
+enum class Scale { kLinear, kLog, kAuto };  // kAuto: log when every point is positive and they span a decade
 
 struct Curve {
   const char* column;           ///< y column
@@ -39,5 +40,10 @@ Figure spectrum_figure();
 /// The figures a compare report adds (paper Fig. 5, 6), drawn from its own
 /// CSV files; the algorithm is each file's "value" column.
 const std::vector<Figure>& compare_figures();
+
+/// The figures of `awd report --compare` over analysis folders (paper Fig. 5
+/// and 7 for the user's own models), drawn from its ranks.csv; the folder's
+/// label is the "value" column, so each figure has one curve per folder.
+const std::vector<Figure>& folder_figures();
 
 }  // namespace awd::report

@@ -267,8 +267,12 @@ FigureData read_figure_data(const std::string& report_dir, const std::vector<Fig
 bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const std::string& parameter,
                  const std::string& exe, const fs::path& dir) {
   const bool categorical = is_categorical(f, sweep);
-  const bool logy = f.yscale == Scale::kLog;
+  bool logy = f.yscale == Scale::kLog;
   bool logx = f.xscale == Scale::kLog;
+  if (f.yscale == Scale::kAuto) {
+    const Extent positive = extent(f, t, categorical, logx, true);
+    logy = positive.points == extent(f, t, categorical, logx, false).points && positive.y_hi >= 10 * positive.y_lo;
+  }
   if (f.xscale == Scale::kAuto && !categorical) {
     const Extent positive = extent(f, t, false, true, logy);
     logx = positive.points == extent(f, t, false, false, logy).points && positive.x_hi >= 10 * positive.x_lo;

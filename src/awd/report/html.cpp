@@ -144,4 +144,15 @@ void write_report_html(const std::string& report_dir, const std::string& title, 
   io::write_atomic((fs::path(report_dir) / "report.html").string(), s.str());
 }
 
+void write_page_html(const std::string& report_dir, const std::string& title, const std::string& body_html,
+                     const FigureSet& figure_set) {
+  std::ostringstream s;
+  s << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escape(title)
+    << "</title>\n<style>\n" << kCss << "</style>\n</head>\n<body>\n"
+    << "<h1>" << html_escape(title) << "</h1>\n";
+  if (!figure_set.warning.empty()) s << "<p class=\"warning\">" << html_escape(figure_set.warning) << "</p>\n";
+  s << body_html << figures_html(figure_set) << "</body>\n</html>\n";
+  io::write_atomic((fs::path(report_dir) / "report.html").string(), s.str());
+}
+
 }  // namespace awd::report

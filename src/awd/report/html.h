@@ -26,6 +26,12 @@ void write_report_html(const std::string& report_dir, const std::string& title,
                        const std::string& parameter, const FigureSet& figures,
                        const std::string& extra_html = "");
 
+/// Writes report_dir/report.html for a report that is not a sweep's: the
+/// same self-contained page (inline CSS, relative links) with `title`,
+/// `body_html` (already HTML) and every figure of `figures` with its caption.
+void write_page_html(const std::string& report_dir, const std::string& title, const std::string& body_html,
+                     const FigureSet& figures);
+
 /// A CSV file of the report dir as an HTML table (X_mean with X_std shown as
 /// one "mean ± std" column), for extra_html.
 std::string csv_html_table(const std::string& path);

@@ -136,9 +136,8 @@ std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec) {
     for (int64_t r = 0; r < spec.repeats; ++r) {
       const auto path = fs::path(experiments::solution_dir(sweep_dir, spec, v, r)) / "analysis" / "spectrum.csv";
       if (!fs::exists(path)) continue;
-      const auto cols = io::read_csv_columns(path.string(), {"t", "density"});
-      for (size_t i = 0; i < cols[0].size(); ++i)
-        out << spec.values[v].str() << ',' << csv_number(cols[0][i]) << ',' << csv_number(cols[1][i]) << '\n';
+      for (const auto& row : io::read_csv_columns(path.string(), {"t", "density"}))  // one row: t, density
+        out << spec.values[v].str() << ',' << csv_number(row[0]) << ',' << csv_number(row[1]) << '\n';
       any = true;
       break;
     }

@@ -43,8 +43,10 @@ bool solution_finished(const std::string& run_dir) {
   return analysis_finished(run_dir) || training_diverged(run_dir);
 }
 
-std::vector<double> read_summary_metrics(const std::string& run_dir, const std::vector<std::string>& keys) {
-  const auto path = summary_path(run_dir);
+namespace {
+
+/// The numbers `keys` of the summary.json at `path`.
+std::vector<double> summary_numbers(const std::string& path, const std::vector<std::string>& keys) {
   const auto j = json::parse(io::read_text(path));
   std::vector<double> out;
   for (const auto& key : keys) {
@@ -52,6 +54,19 @@ std::vector<double> read_summary_metrics(const std::string& run_dir, const std::
     out.push_back(j.at(key).get<double>());
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<double> read_summary_metrics(const std::string& run_dir, const std::vector<std::string>& keys) {
+  return summary_numbers(summary_path(run_dir), keys);
+}
+
+std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const std::vector<std::string>& keys) {
+  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  if (!fs::is_regular_file(path))
+    throw std::runtime_error(analysis_dir + ": no summary.json (not an analysis folder)");
+  return summary_numbers(path, keys);
 }
 
 double read_summary_epochs(const std::string& run_dir) {

@@ -29,6 +29,12 @@ bool solution_finished(const std::string& run_dir);
 /// missing or not a number.
 std::vector<double> read_summary_metrics(const std::string& run_dir, const std::vector<std::string>& keys);
 
+/// The numbers `keys` of ANALYSIS_DIR/summary.json (an analysis folder as
+/// `awd run` or `awd analyze` writes it), in that order; "PATH: no summary.json
+/// (not an analysis folder)" when it is missing, and the errors of
+/// read_summary_metrics otherwise.
+std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const std::vector<std::string>& keys);
+
 /// The epochs summary.json records for the training (training.epochs), NaN when it records none.
 double read_summary_epochs(const std::string& run_dir);
 

@@ -1,0 +1,44 @@
+// `awd report --compare A B [C...]`: analysis folders (as `awd run` and `awd
+// analyze` write them, imported models included) side by side, the paper's
+// Fig. 5/7 for the user's own models. Torch-free.
+//
+//   OUT/compare.csv   per metric (kFolderMetrics): one column per folder, named by its label
+//   OUT/summary.csv   per folder: value (its label), folder, the metrics (the figures' list of curves)
+//   OUT/ranks.csv     per folder and rank: value (its label), rank, sigma_g, sigma_w, S_w, dL_i
+//   OUT/figures/folders_*.{gp,png,svg}, OUT/report.html
+#pragma once
+#include <string>
+#include <vector>
+
+namespace awd::report {
+
+/// The scalars compared, one row of compare.csv each: gap, pair_gap (dL_p),
+/// dL_sharp (dL_s), dL_flat (dL_f), n_sharp (n_s), weight_norm (||W||),
+/// lambda_max (the largest lambda of directions.csv), test_error.
+extern const std::vector<std::string> kFolderMetrics;
+
+/// The per-rank curves of directions.csv in ranks.csv.
+extern const std::vector<std::string> kFolderRankColumns;
+
+/// One analysis folder: its label, the metrics and the per-rank curves.
+struct AnalysisFolder {
+  std::string path, label;
+  std::vector<double> metrics;             ///< per kFolderMetrics
+  std::vector<std::vector<double>> ranks;  ///< [rank - 1][column of kFolderRankColumns]
+};
+
+/// Reads summary.json and directions.csv of the analysis folder `path`; an
+/// error naming the file for a missing file, key or column.
+AnalysisFolder read_analysis_folder(const std::string& path, const std::string& label);
+
+/// The labels of `folders`: `labels` when given (as many as folders), else the
+/// folder paths. Errors for a wrong count, a repeated label or a comma in one.
+std::vector<std::string> folder_labels(const std::vector<std::string>& folders, const std::vector<std::string>& labels);
+
+/// Reads every folder, writes compare.csv, summary.csv, ranks.csv, the figures
+/// (a missing gnuplot: a warning on stderr, no figures) and report.html into
+/// `out_dir`; returns the side-by-side table for stdout.
+std::string write_folder_comparison(const std::vector<std::string>& folders, const std::vector<std::string>& labels,
+                                    const std::string& out_dir, const std::string& gnuplot = "gnuplot");
+
+}  // namespace awd::report
