@@ -34,13 +34,11 @@ const std::vector<std::string> kNoiseMetrics = {
     "corr_top1_vs_lambda1", "slope_eta_vs_lambda1", "corr_eta_vs_lambda1", "slope_eta_vs_loss",
     "corr_eta_vs_loss"};
 
-
 namespace {
 
 using experiments::SweepSpec;
 using io::csv_number;
 using io::read_csv_columns;
-
 
 /// The noise.csv columns the report reads (the first direction of the top K).
 const std::vector<std::string> kNoiseColumns = {"step",   "epoch",        "train_loss",  "eta_sq",
@@ -72,7 +70,6 @@ std::pair<double, double> loglog_fit(const std::vector<double>& x, const std::ve
   if (!(sxx > 0)) return {NAN, NAN};
   return {sxy / sxx, syy > 0 ? sxy / std::sqrt(sxx * syy) : NAN};
 }
-
 
 /// kCompareMetrics of one finished solution.
 std::vector<double> solution_metrics(const fs::path& dir) {
