@@ -27,7 +27,6 @@ std::string idx_images(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols,
 }
 std::string idx_labels(uint32_t magic, uint32_t n, const std::string& labels) { return be32(magic) + be32(n) + labels; }
 
-void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
 void write_gz(const fs::path& p, const std::string& bytes) {
   gzFile f = gzopen(p.c_str(), "wb");
@@ -84,8 +83,8 @@ TEST(Readers, HandMadeIdxRawAndGzip) {
   for (int i = 0; i < 11; ++i) px += char(i);
   px += char(255);
   const auto img = idx_images(0x803, 2, 2, 3, px), lab = idx_labels(0x801, 2, std::string{char(7), char(2)});
-  write(dir / "train-images-idx3-ubyte", img);
-  write(dir / "train-labels-idx1-ubyte", lab);
+  test_util::write_bytes(dir / "train-images-idx3-ubyte", img);
+  test_util::write_bytes(dir / "train-labels-idx1-ubyte", lab);
   write_gz(dir / "t10k-images-idx3-ubyte.gz", img);
   write_gz(dir / "t10k-labels-idx1-ubyte.gz", lab);
   const auto folder = data::load_folder(dir.str());
@@ -104,28 +103,28 @@ TEST(Readers, BrokenIdxFiles) {
   const auto good_img = idx_images(0x803, 2, 2, 2, px);
   const auto good_lab = idx_labels(0x801, 2, std::string{char(1), char(2)});
   const auto img = (dir / "img").string(), lab = (dir / "lab").string();
-  write(lab, good_lab);
+  test_util::write_bytes(lab, good_lab);
 
-  write(img, idx_images(0x801, 2, 2, 2, px));
+  test_util::write_bytes(img, idx_images(0x801, 2, 2, 2, px));
   expect_error([&] { data::read_idx(img, lab); }, img, "not an IDX image file");
-  write(img, good_img.substr(0, good_img.size() - 3));
+  test_util::write_bytes(img, good_img.substr(0, good_img.size() - 3));
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
-  write(img, good_img.substr(0, 10));
+  test_util::write_bytes(img, good_img.substr(0, 10));
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
-  write(img, good_img);
-  write(lab, idx_labels(0x801, 3, std::string{char(1), char(2), char(3)}));
+  test_util::write_bytes(img, good_img);
+  test_util::write_bytes(lab, idx_labels(0x801, 3, std::string{char(1), char(2), char(3)}));
   expect_error([&] { data::read_idx(img, lab); }, lab, "3 labels for 2 images");
-  write(lab, idx_labels(0x801, 2, std::string{char(1), char(10)}));
+  test_util::write_bytes(lab, idx_labels(0x801, 2, std::string{char(1), char(10)}));
   expect_error([&] { data::read_idx(img, lab); }, lab, "out of range");
-  write(lab, idx_labels(0x803, 2, std::string{char(1), char(2)}));
+  test_util::write_bytes(lab, idx_labels(0x803, 2, std::string{char(1), char(2)}));
   expect_error([&] { data::read_idx(img, lab); }, lab, "not an IDX label file");
-  write(lab, idx_labels(0x801, 5, std::string{char(1), char(2)}));
+  test_util::write_bytes(lab, idx_labels(0x801, 5, std::string{char(1), char(2)}));
   expect_error([&] { data::read_idx(img, lab); }, lab, "truncated");
   // A gzip stream cut short.
   const auto gz = (dir / "cut.gz").string();
   write_gz(gz, good_img);
   const auto whole = test_util::read_bytes(gz);
-  write(gz, whole.substr(0, whole.size() / 2));
+  test_util::write_bytes(gz, whole.substr(0, whole.size() / 2));
   expect_error([&] { data::read_idx(gz, lab); }, gz, "");
   expect_error([&] { data::read_idx((dir / "missing").string(), lab); }, (dir / "missing").string(), "no such file");
 }
@@ -135,14 +134,14 @@ TEST(Readers, BrokenCifarFiles) {
   const auto p = (dir / "data_batch_1.bin").string();
   std::string rec(3073, char(0));
   rec[0] = char(3);
-  write(p, rec + rec);
+  test_util::write_bytes(p, rec + rec);
   const auto ds = data::read_cifar10({p});
   EXPECT_EQ(ds.size(), 2);
   EXPECT_EQ(ds.labels[1].item<int64_t>(), 3);
-  write(p, rec + rec.substr(0, 100));
+  test_util::write_bytes(p, rec + rec.substr(0, 100));
   expect_error([&] { data::read_cifar10({p}); }, p, "truncated");
   rec[0] = char(12);
-  write(p, rec);
+  test_util::write_bytes(p, rec);
   expect_error([&] { data::read_cifar10({p}); }, p, "out of range");
 }
 
@@ -150,7 +149,7 @@ TEST(Readers, FolderErrors) {
   test_util::TempDir dir;
   expect_error([&] { data::load_folder((dir / "nope").string()); }, (dir / "nope").string(), "does not exist");
   expect_error([&] { data::load_folder(dir.str()); }, dir.str(), "no data found");
-  write(dir / "train-images-idx3-ubyte", idx_images(0x803, 1, 1, 1, "a"));
+  test_util::write_bytes(dir / "train-images-idx3-ubyte", idx_images(0x803, 1, 1, 1, "a"));
   expect_error([&] { data::load_folder(dir.str()); }, dir.str(), "pair");
 }
 
@@ -217,10 +216,10 @@ namespace {
 
 /// A .npy data folder with 6 training and 4 test samples of shape [2, 3] (uint8), 3 classes.
 void write_npy_folder(const fs::path& dir) {
-  write(dir / "x_train.npy", io::npy_bytes(torch::arange(36, torch::kInt64).reshape({6, 2, 3}).to(torch::kUInt8) * 7));
-  write(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, 2, 0, 1, 2}, torch::kInt64)));
-  write(dir / "x_test.npy", io::npy_bytes(torch::ones({4, 2, 3}, torch::kUInt8) * 255));
-  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({2, 1, 0, 0}, torch::kInt32)));
+  test_util::write_bytes(dir / "x_train.npy", io::npy_bytes(torch::arange(36, torch::kInt64).reshape({6, 2, 3}).to(torch::kUInt8) * 7));
+  test_util::write_bytes(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, 2, 0, 1, 2}, torch::kInt64)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::ones({4, 2, 3}, torch::kUInt8) * 255));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::tensor({2, 1, 0, 0}, torch::kInt32)));
 }
 
 }  // namespace
@@ -240,7 +239,7 @@ TEST(Readers, NpyFolder) {
   EXPECT_EQ(folder.train.num_classes, 3);
   EXPECT_EQ(folder.train.files.size(), 2u);
   // float32 inputs are taken as given.
-  write(dir / "x_test.npy", io::npy_bytes(torch::full({4, 2, 3}, 3.5, torch::kFloat)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::full({4, 2, 3}, 3.5, torch::kFloat)));
   EXPECT_FLOAT_EQ(data::load_folder(dir.str()).test.images.max().item<float>(), 3.5f);
 }
 
@@ -250,26 +249,26 @@ TEST(Readers, BrokenNpyFolders) {
   const auto load = [&] { data::load_folder(dir.str()); };
   const auto p = [&](const char* name) { return (dir / name).string(); };
   reset();
-  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 2}, torch::kInt64)));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 2}, torch::kInt64)));
   expect_error(load, p("y_test.npy"), "3 labels for 4 inputs in " + p("x_test.npy"));
   reset();
-  write(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 3, 0}, torch::kInt64)));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::tensor({0, 1, 3, 0}, torch::kInt64)));
   expect_error(load, p("y_test.npy"), "label 3 of sample 2 is out of range 0..2");
   reset();
-  write(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, -1, 0, 1, 2}, torch::kInt64)));
+  test_util::write_bytes(dir / "y_train.npy", io::npy_bytes(torch::tensor({0, 1, -1, 0, 1, 2}, torch::kInt64)));
   expect_error(load, p("y_train.npy"), "label -1 of sample 2 is out of range");
   reset();
-  write(dir / "y_train.npy", io::npy_bytes(torch::zeros({6}, torch::kFloat)));
+  test_util::write_bytes(dir / "y_train.npy", io::npy_bytes(torch::zeros({6}, torch::kFloat)));
   expect_error(load, p("y_train.npy"), "labels must be integers");
   reset();
-  write(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 2, 3}, torch::kInt64)));
+  test_util::write_bytes(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 2, 3}, torch::kInt64)));
   expect_error(load, p("x_train.npy"), "inputs must be uint8 or float32");
   reset();
-  write(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 3, 2}, torch::kUInt8)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 3, 2}, torch::kUInt8)));
   expect_error(load, p("x_test.npy"), "do not match the training inputs");
   reset();
   const auto bytes = io::npy_bytes(torch::zeros({6, 2, 3}, torch::kUInt8));
-  write(dir / "x_train.npy", bytes.substr(0, bytes.size() - 1));
+  test_util::write_bytes(dir / "x_train.npy", bytes.substr(0, bytes.size() - 1));
   expect_error(load, p("x_train.npy"), "truncated");
   reset();
   fs::remove(dir / "y_test.npy");

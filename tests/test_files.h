@@ -36,6 +36,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// Writes `bytes` as the whole file at `path`.
+inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

@@ -76,9 +76,10 @@ class Env {
   std::vector<std::pair<std::string, std::string>> saved_;
 };
 
-class GlooMatchesLocal : public ::testing::TestWithParam<int> {};
-
 }  // namespace
+
+// Outside the anonymous namespace: gtest derives each TEST_P from it.
+class GlooMatchesLocal : public ::testing::TestWithParam<int> {};
 
 TEST_P(GlooMatchesLocal, MeanAndMixing) {
   const int n = GetParam();

@@ -18,7 +18,6 @@ using namespace awd;
 
 namespace {
 
-void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
 /// A .npy file of format 1.0 with this header dictionary (unpadded) and data.
 std::string npy_v1(const std::string& dict, const std::string& data) {
@@ -77,7 +76,7 @@ TEST(Files, NpyReadsBackWhatItWrites) {
       torch::zeros({0, 3}, torch::kFloat)};
   for (size_t i = 0; i < tensors.size(); ++i) {
     const auto p = dir / ("t" + std::to_string(i) + ".npy");
-    write(p, io::npy_bytes(tensors[i]));
+    test_util::write_bytes(p, io::npy_bytes(tensors[i]));
     const auto back = io::read_npy(p.string());
     EXPECT_EQ(back.scalar_type(), tensors[i].scalar_type()) << i;
     EXPECT_EQ(back.sizes(), tensors[i].sizes()) << i;
@@ -94,7 +93,7 @@ TEST(Files, NpyReadsFormat2AndSpacedHeaders) {
   std::memcpy(&data[5 * 8], &v, 8);
   std::string bytes("\x93NUMPY\x02\x00", 8);
   for (int i = 0; i < 4; ++i) bytes += char((header.size() >> (8 * i)) & 0xff);
-  write(dir / "v2.npy", bytes + header + data);
+  test_util::write_bytes(dir / "v2.npy", bytes + header + data);
   const auto t = io::read_npy((dir / "v2.npy").string());
   ASSERT_EQ(t.sizes(), (std::vector<int64_t>{3, 2}));
   EXPECT_EQ(t[2][1].item<double>(), 2.5);
@@ -104,23 +103,23 @@ TEST(Files, NpyBrokenFilesSayWhatIsWrong) {
   test_util::TempDir dir;
   const std::string four_floats(16, '\0');
   const auto good = npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", four_floats);
-  write(dir / "truncated.npy", good.substr(0, good.size() - 3));
+  test_util::write_bytes(dir / "truncated.npy", good.substr(0, good.size() - 3));
   expect_npy_error(dir / "truncated.npy", "truncated");
-  write(dir / "fortran.npy", npy_v1("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", four_floats));
+  test_util::write_bytes(dir / "fortran.npy", npy_v1("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", four_floats));
   expect_npy_error(dir / "fortran.npy", "Fortran");
-  write(dir / "big.npy", npy_v1("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", four_floats));
+  test_util::write_bytes(dir / "big.npy", npy_v1("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", four_floats));
   expect_npy_error(dir / "big.npy", "big-endian");
-  write(dir / "dtype.npy", npy_v1("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", four_floats));
+  test_util::write_bytes(dir / "dtype.npy", npy_v1("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", four_floats));
   expect_npy_error(dir / "dtype.npy", "dtype '<c8' is not supported");
-  write(dir / "magic.npy", "PK\x03\x04 not a numpy file at all");
+  test_util::write_bytes(dir / "magic.npy", "PK\x03\x04 not a numpy file at all");
   expect_npy_error(dir / "magic.npy", "not a .npy file");
-  write(dir / "header.npy", npy_v1("{'shape': (4,), }", four_floats));
+  test_util::write_bytes(dir / "header.npy", npy_v1("{'shape': (4,), }", four_floats));
   expect_npy_error(dir / "header.npy", "bad .npy header");
-  write(dir / "shape.npy", npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (two,), }", four_floats));
+  test_util::write_bytes(dir / "shape.npy", npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (two,), }", four_floats));
   expect_npy_error(dir / "shape.npy", "bad .npy header: shape");
-  write(dir / "longheader.npy", std::string("\x93NUMPY\x01\x00\xff\x7f{'descr'", 18));
+  test_util::write_bytes(dir / "longheader.npy", std::string("\x93NUMPY\x01\x00\xff\x7f{'descr'", 18));
   expect_npy_error(dir / "longheader.npy", "truncated .npy header");
-  write(dir / "version.npy", std::string("\x93NUMPY\x03\x00\x10\x00\x00\x00", 12));
+  test_util::write_bytes(dir / "version.npy", std::string("\x93NUMPY\x03\x00\x10\x00\x00\x00", 12));
   expect_npy_error(dir / "version.npy", "version 3");
   expect_npy_error(dir / "missing.npy", "cannot open");
 }
