@@ -16,6 +16,7 @@
 #include "awd/duality/hessian.h"
 #include "awd/duality/hessian_vector.h"
 #include "awd/duality/lanczos.h"
+#include "awd/duality/last_layer.h"
 #include "awd/duality/partners.h"
 #include "awd/duality/truncated_decomposition.h"
 #include "awd/util/memory.h"
@@ -172,10 +173,19 @@ torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_
                                   AnalysisResult& res) {
   Eigenbasis basis;
   {
-    torch::AutoGradMode grad_on(true);
-    const auto matrix = basis_matrix(linearize_activity(split, train_act), train_y, cfg.basis);
-    clock.lap("hessian");
-    basis = eigenbasis(matrix);
+    LayerLinearization lin;
+    {
+      torch::AutoGradMode grad_on(true);
+      lin = linearize_activity(split, train_act);
+    }
+    // A last layer's C(C+1)/2 class blocks, its D null directions projected out (SPEC §9).
+    const bool last = is_last_layer(lin);
+    {
+      const auto matrix = last ? projected_basis_matrix(lin, train_y, cfg.basis) : basis_matrix(lin, train_y, cfg.basis);
+      clock.lap("hessian");
+      basis = eigenbasis(matrix);
+    }
+    if (last) basis = lift_eigenbasis(basis, res.rows, res.cols);
     clock.lap("eigh");
   }
   res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, -1}), pairs.grad_scale, basis.vectors,
@@ -220,7 +230,7 @@ LayerSpectrum layer_spectrum(LayerSplit& split, const torch::Tensor& train_act, 
 /// Refuses, before anything large is allocated, an analysis whose estimated
 /// peak (float64) exceeds the memory the machine has available: the dense
 /// path holds the N x N basis matrix, its eigenvectors and LAPACK's workspace
-/// (about 3 N^2 numbers) and the pairs' dW_k (K N); the top-k path holds the
+/// (about 4 N^2 numbers) and the pairs' dW_k (K N); the top-k path holds the
 /// Lanczos basis and the k vectors ((ncv + k) N, ncv <= 2k + 32).
 void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
   const double bytes = analysis_memory_bytes(N, K, k);
@@ -234,7 +244,7 @@ void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
 }  // namespace
 
 double analysis_memory_bytes(int64_t N, int64_t K, int64_t k) {
-  const double numbers = k == 0 ? 3.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
+  const double numbers = k == 0 ? 4.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
                                 : (3.0 * double(k) + 34.0) * double(N) + 2.0 * double(K) * double(k);
   return 8.0 * numbers;
 }

@@ -66,10 +66,13 @@ struct AnalysisResult {
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 
-/// The largest layer the dense Hessian eigendecomposition takes (N = m n
-/// weights); beyond it the analysis runs on the top kDefaultBasisRank
-/// directions unless AnalysisConfig::basis_rank says how many.
-inline constexpr int64_t kMaxDenseWeights = 8192;
+/// The largest layer the dense Hessian eigendecomposition takes by default
+/// (N = m n weights; eigh of that size takes ~8 minutes on 2 cores and needs
+/// ~8.6 GB, checked against the machine's memory before it starts); beyond it
+/// the analysis runs on the top kDefaultBasisRank directions unless
+/// AnalysisConfig::basis_rank says how many. DenseNet-121's last layer
+/// (N = 10240) is dense.
+inline constexpr int64_t kMaxDenseWeights = 16384;
 inline constexpr int64_t kDefaultBasisRank = 100;
 /// Hutchinson probes of the trace estimate.
 inline constexpr int64_t kTraceProbes = 30;

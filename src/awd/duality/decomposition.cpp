@@ -27,11 +27,23 @@ int64_t sharp_count(const torch::Tensor& sigma_g_ranked) {
   return std::max_element(drops.begin(), drops.end()) - drops.begin() + 1;  // first maximum
 }
 
+ColumnStats column_stats(const torch::Tensor& theta, const torch::Tensor& gamma) {
+  ColumnStats st;
+  st.mu_w = theta.mean(0);
+  st.mu_g = gamma.mean(0);
+  st.sigma_w = theta.std(0, /*unbiased=*/false);
+  st.sigma_g = gamma.std(0, false);
+  st.cov = ((theta - st.mu_w) * (gamma - st.mu_g)).mean(0);
+  return st;
+}
+
 Decomposition decompose_components(const torch::Tensor& theta, const torch::Tensor& gamma, const torch::Tensor& lambda,
-                              int64_t n_sharp) {
-  const auto mu_w = theta.mean(0), mu_g = gamma.mean(0);
-  const auto sigma_w = theta.std(0, /*unbiased=*/false), sigma_g = gamma.std(0, false);
-  const auto cov = ((theta - mu_w) * (gamma - mu_g)).mean(0);
+                                   int64_t n_sharp) {
+  return decompose_stats(column_stats(theta, gamma), lambda, n_sharp);
+}
+
+Decomposition decompose_stats(const ColumnStats& st, const torch::Tensor& lambda, int64_t n_sharp) {
+  const auto& [mu_w, mu_g, sigma_w, sigma_g, cov] = st;
   const auto denom = sigma_w * sigma_g;
   const auto c = torch::where(denom > 0, cov / denom, torch::zeros_like(cov));
 
@@ -77,8 +89,23 @@ Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_g
 Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
                                const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp) {
   // g_k = s_k dW_k, so gamma_k = s_k theta_k: half the flops of projecting g too.
-  const auto theta = delta_w.matmul(basis);
-  return decompose_components(theta, theta * grad_scale.unsqueeze(1), lambda, n_sharp);
+  // The statistics are per direction, so the basis is taken a block of columns
+  // at a time: [K, kColumns] temporaries instead of [K, N] ones.
+  constexpr int64_t kColumns = 1024;
+  const auto s = grad_scale.unsqueeze(1);
+  std::vector<ColumnStats> parts;
+  for (int64_t i = 0; i < basis.size(1); i += kColumns) {
+    const auto theta = delta_w.matmul(basis.slice(1, i, i + kColumns));
+    parts.push_back(column_stats(theta, theta * s));
+  }
+  auto joined = [&](torch::Tensor ColumnStats::*field) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : parts) v.push_back(p.*field);
+    return torch::cat(v);
+  };
+  const ColumnStats st{joined(&ColumnStats::mu_w), joined(&ColumnStats::mu_g), joined(&ColumnStats::sigma_w),
+                       joined(&ColumnStats::sigma_g), joined(&ColumnStats::cov)};
+  return decompose_stats(st, lambda, n_sharp);
 }
 
 }  // namespace awd::duality

@@ -53,6 +53,17 @@ Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor
 Decomposition decompose_components(const torch::Tensor& theta, const torch::Tensor& gamma, const torch::Tensor& lambda,
                                    int64_t n_sharp = -1);
 
+/// Per-direction moments of theta_.i and gamma_.i (each [r]): means,
+/// population standard deviations and covariance.
+struct ColumnStats {
+  torch::Tensor mu_w, mu_g, sigma_w, sigma_g, cov;
+};
+ColumnStats column_stats(const torch::Tensor& theta, const torch::Tensor& gamma);
+
+/// decompose_components from the moments alone: what every direction needs of
+/// the K pairs, so the basis can be projected on a block of directions at a time.
+Decomposition decompose_stats(const ColumnStats& stats, const torch::Tensor& lambda, int64_t n_sharp = -1);
+
 /// log(sigma_g,i / sigma_g,i+1) for ranks 1 <= i < N/2 (SPEC §5): x/0 is +inf, 0/0 is -inf (no decrease).
 std::vector<double> sharpness_log_drops(const torch::Tensor& sigma_g_ranked);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "awd/duality/hessian.h"
+#include "awd/duality/last_layer.h"
 #include "awd/duality/sequential_split.h"
 
 namespace awd::train {
@@ -109,8 +110,7 @@ class NoiseRecorder {
     rec.eta_layer_sq = eta_layer.pow(2).sum().item<double>();
     // The layer's geometry at w_bar: its top Hessian eigenpairs, descending.
     auto split = duality::sequential_split(*reference, layer_);
-    const auto basis = duality::eigenbasis(
-        duality::basis_matrix(duality::linearize(*split, inputs64_), labels, Basis::kHessian));
+    const auto basis = duality::layer_eigenbasis(duality::linearize(*split, inputs64_), labels, Basis::kHessian);
     const int64_t k = std::min<int64_t>(top_, basis.lambda.size(0));
     const auto values = basis.lambda.flip(0).slice(0, 0, k);
     const auto proj = basis.vectors.flip(1).slice(1, 0, k).t().mv(eta_layer).pow(2);
