@@ -6,8 +6,6 @@
 #include <torch/version.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -70,27 +68,6 @@ torch::jit::Module linear_submodule(const torch::jit::Module& module, const std:
   fail(path, "'" + layer + "' is not a Linear submodule; the Linear submodules are: " + (list.empty() ? "(none)" : list));
 }
 
-/// The progress line of one pass over the samples: samples done, elapsed, ETA.
-class Progress {
- public:
-  Progress(bool on, int64_t total, const std::string& layer) : on_(on), total_(total), layer_(layer) {}
-  void done(int64_t samples) {
-    if (!on_) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double eta = samples > 0 ? elapsed * double(total_ - samples) / double(samples) : 0.0;
-    std::fprintf(stderr, "\ractivities entering '%s': %lld/%lld samples, %.0f s, ETA %.0f s ", layer_.c_str(),
-                 static_cast<long long>(samples), static_cast<long long>(total_), elapsed, eta);
-    if (samples >= total_) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
-  }
-
- private:
-  bool on_;
-  int64_t total_;
-  std::string layer_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
 class TorchScriptSplit final : public LayerSplit {
  public:
   TorchScriptSplit(torch::jit::Module module, torch::jit::Module features32, const std::string& path,
@@ -108,16 +85,9 @@ class TorchScriptSplit final : public LayerSplit {
 
   /// x(u) in batches (ActivityPass), as float64 [S, n].
   torch::Tensor activity(const torch::Tensor& inputs) override {
-    const int64_t S = inputs.size(0), batch = std::max<int64_t>(1, pass_.batch);
-    auto out = torch::empty({S, weight_.size(1)}, torch::kDouble);
-    Progress progress(pass_.progress, S, name_);
-    for (int64_t lo = 0; lo < S; lo += batch) {
-      const auto u = inputs.slice(0, lo, std::min(S, lo + batch));
-      const auto x = pass_.float32 ? run(features32_, kFeatures, u.to(torch::kFloat)) : activity64(u);
-      out.slice(0, lo, lo + u.size(0)).copy_(checked_width(x.reshape({u.size(0), -1})));
-      progress.done(lo + u.size(0));
-    }
-    return out;
+    return batched_activities([this](const torch::Tensor& u) { return run(features32_, kFeatures, u); },
+                              [this](const torch::Tensor& u) { return activity64(u); }, inputs, weight_.size(1), name_,
+                              pass_, [this](const torch::Tensor& x) { checked_width(x); });
   }
   /// x(u) in float64 at once: the forward check's.
   torch::Tensor activity64(const torch::Tensor& inputs) {

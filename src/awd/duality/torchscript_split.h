@@ -7,21 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "awd/duality/activity_pass.h"
 #include "awd/duality/layer_split.h"
 
 namespace awd::duality {
-
-/// How the activities x(u) entering the layer are computed: awd_features in
-/// batches of `batch` samples, in float32 (a float32 copy of the module; the
-/// activities are then cast to float64, as everything after the layer is) or,
-/// with `float32` false, in float64 throughout (slower, bit-identical to a
-/// float64 network); a line on stderr with the samples done, the time taken
-/// and the time left when `progress`.
-struct ActivityPass {
-  int64_t batch = 1024;
-  bool float32 = true;
-  bool progress = false;
-};
 
 /// The split of the TorchScript module in `model_path` at its Linear
 /// submodule `layer` (a path such as fc, classifier or layers.3), on a
