@@ -14,7 +14,8 @@
 # check compares every value (numbers exactly, as doubles) of every summary.json,
 # training.json, analysis CSV (directions, pairs, coverage, flatness), noise.csv
 # and every CSV under a report/ folder, and the bytes of every weights/*.npy;
-# wall-clock timings are left out (see TIMINGS below). Exit status 1 if any value differs or a file is missing.
+# wall-clock timings are left out (see TIMINGS below); keys only B has (what a newer awd records
+# in addition) are listed, not counted. Exit status 1 if any value differs or a file is missing.
 # Typical use: record the reference once with the old binary, record again with
 # the new one, then  bench/behaviour.sh check REF NEW.
 set -euo pipefail
@@ -87,6 +88,7 @@ def norm(v):
         return str(v), False
 
 numbers = differ = 0
+added = set()
 def same(f, key, a, b):
     global numbers, differ
     (ta, na), (tb, nb) = norm(a), norm(b)
@@ -100,6 +102,9 @@ def walk(f, key, a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
             if k in TIMINGS:
+                continue
+            if k not in a:  # a key the newer awd records in addition: listed, not a difference
+                added.add(f"{key}.{k}".lstrip(".").split("[")[0])
                 continue
             walk(f, f"{key}.{k}" if key else k, a.get(k, "<missing>"), b.get(k, "<missing>"))
     elif isinstance(a, list) and isinstance(b, list):
@@ -140,6 +145,8 @@ for f in sorted(fa & fb):
                      b[j] if j < len(b) else "<missing>")
 if differ > CAP:
     print(f"... {differ - CAP} more differences not shown")
+if added:
+    print("keys only in " + B + ": " + ", ".join(sorted(added)))
 print(f"behaviour: {len(fa & fb)} files, {numbers} numbers compared, {differ} differ"
       + (f", {len(fa ^ fb)} files missing" if fa ^ fb else ""))
 sys.exit(1 if differ or fa ^ fb or not fa else 0)

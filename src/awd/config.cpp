@@ -35,6 +35,15 @@ void validate(const RunConfig& c) {
   require(c.train.weight_decay >= 0, "weight_decay (beta) must be non-negative");
   require(c.train.decay_stop >= 0, "decay_stop (t_stop) must be non-negative");
   require(c.train.max_epoch >= 1, "max_epoch must be at least 1");
+  require(c.train.momentum >= 0 && c.train.momentum < 1, "momentum must be in [0, 1)");
+  require(!c.train.nesterov || c.train.momentum > 0, "nesterov needs a positive momentum");
+  require(c.train.lr_factor > 0, "lr_factor must be positive");
+  require(c.train.warmup_epochs >= 0, "warmup_epochs must be non-negative");
+  for (size_t i = 0; i < c.train.lr_steps.size(); ++i)
+    require(c.train.lr_steps[i] >= 1 && (i == 0 || c.train.lr_steps[i] > c.train.lr_steps[i - 1]),
+            "lr_steps must be increasing epochs, each at least 1");
+  require(c.data.mean.size() == c.data.std.size(), "normalize needs as many means as standard deviations");
+  for (double sd : c.data.std) require(sd > 0, "normalize: every standard deviation must be positive");
   require(c.train.stop_loss >= 0, "stop_loss (eps) must be non-negative");
   require(c.learners.count >= 1, "learners (n) must be at least 1");
   require(c.learners.noise_every >= 0, "noise_every must be non-negative (0 = no noise record)");

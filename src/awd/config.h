@@ -15,6 +15,7 @@ namespace awd {
 enum class Arch { kMlp, kCnn };
 enum class Init { kXavier, kTorch };
 enum class DecayPenalty { kNorm, kSquared };
+enum class DecayScope { kWeights, kAll };
 enum class Algo { kSsgd, kDpsgd };
 enum class Mixing { kRing, kAll };
 enum class Backend { kLocal, kGloo };
@@ -35,6 +36,7 @@ struct Spelled {
 template <> struct OptionNames<Arch> { static constexpr Spelled<2> names{"arch", {"mlp", "cnn"}}; };
 template <> struct OptionNames<Init> { static constexpr Spelled<2> names{"init", {"xavier", "torch"}}; };
 template <> struct OptionNames<DecayPenalty> { static constexpr Spelled<2> names{"decay_penalty", {"norm", "squared"}}; };
+template <> struct OptionNames<DecayScope> { static constexpr Spelled<2> names{"decay_scope", {"weights", "all"}}; };
 template <> struct OptionNames<Algo> { static constexpr Spelled<2> names{"algo", {"ssgd", "dpsgd"}}; };
 template <> struct OptionNames<Mixing> { static constexpr Spelled<2> names{"mixing", {"ring", "all"}}; };
 template <> struct OptionNames<Backend> { static constexpr Spelled<2> names{"backend", {"local", "gloo"}}; };
@@ -75,6 +77,9 @@ struct DataConfig {
   int64_t n_test = 1000;     ///< test samples, class-balanced
   double label_noise = 0.0;  ///< rho, fraction of training samples with a wrong label
   uint64_t seed = 0;         ///< fixes the subset and the corrupted labels
+  /// Per-channel input normalisation (x - mean_c) / std_c over dimension 1,
+  /// for training and analysis alike (empty = none; CIFAR-10 nets: SPEC §9).
+  std::vector<double> mean, std;
 };
 
 /// The network (SPEC §7).
@@ -100,7 +105,18 @@ struct TrainConfig {
   double stop_loss = 1e-3;          ///< eps
   double stop_accuracy = 0.99;      ///< training accuracy that must also be exceeded
   int64_t max_epoch = 1000;
-  uint64_t seed = 0;                ///< fixes init, shuffling and dropout
+  uint64_t seed = 0;                ///< fixes init, shuffling, dropout and augmentation
+  // The recipe of the large networks (SPEC §9); the defaults are the paper's plain SGD.
+  double momentum = 0.0;            ///< mu: heavy-ball momentum (PyTorch's form, no dampening)
+  bool nesterov = false;            ///< Nesterov's momentum (needs momentum > 0)
+  std::vector<int64_t> lr_steps;    ///< epochs after which lr is multiplied by lr_factor
+  double lr_factor = 0.1;
+  int64_t warmup_epochs = 0;        ///< lr rises linearly step by step over these first epochs
+  /// weights: the penalty acts on Linear and Conv2d weights only (BatchNorm
+  /// parameters and biases excluded); all: on every parameter.
+  DecayScope decay_scope = DecayScope::kWeights;
+  bool augment = false;             ///< 4-pixel zero-padded random crop and horizontal flip (images only)
+  bool fixed_epochs = false;        ///< train exactly max_epoch epochs: the stop rule is off
 };
 
 /// Several learners (SPEC §8). train.batch_size is each learner's local

@@ -1,7 +1,9 @@
 #include "options.h"
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "awd/distributed/gloo_exchange.h"
 #include "awd/experiments/compare.h"
@@ -52,7 +54,29 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
       ->capture_default_str();
   app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
-  app.add_option("--seed", c.train.seed, "Seed of init, shuffling and dropout")->capture_default_str();
+  app.add_option("--seed", c.train.seed, "Seed of init, shuffling, dropout and augmentation")->capture_default_str();
+  app.add_option("--momentum", c.train.momentum, "mu: SGD momentum (0 = plain SGD)")->capture_default_str();
+  app.add_flag("--nesterov", c.train.nesterov, "Nesterov's momentum");
+  app.add_option("--lr-steps", c.train.lr_steps, "Epochs after which lr is multiplied by --lr-factor (e.g. 160,240)")
+      ->delimiter(',');
+  app.add_option("--lr-factor", c.train.lr_factor, "Factor of each lr step")->capture_default_str();
+  app.add_option("--warmup-epochs", c.train.warmup_epochs, "Linear lr warm-up over the first epochs' steps")
+      ->capture_default_str();
+  add_named_option(app, "--decay-scope", c.train.decay_scope,
+                   "weights: Linear/Conv2d weights only (no BatchNorm parameters, no biases); all: every parameter");
+  app.add_flag("--augment", c.train.augment, "Random crop (4-pixel zero padding) and horizontal flip, seeded");
+  app.add_flag("--fixed-epochs", c.train.fixed_epochs, "Train exactly --max-epoch epochs (the stop rule off)");
+  app.add_option_function<std::vector<double>>(
+         "--normalize",
+         [&c](const std::vector<double>& v) {
+           if (v.size() % 2 != 0)
+             throw std::invalid_argument("--normalize takes C means then C standard deviations, not " +
+                                         std::to_string(v.size()) + " numbers");
+           c.data.mean.assign(v.begin(), v.begin() + v.size() / 2);
+           c.data.std.assign(v.begin() + v.size() / 2, v.end());
+         },
+         "Per-channel input normalisation MEAN_1..MEAN_C,STD_1..STD_C")
+      ->delimiter(',');
   app.add_option("-n,--learners", c.learners.count, "n: learners, each with batch b = --batch-size (B = n b)")
       ->capture_default_str();
   add_named_option(app, "--algo", c.learners.algo, "ssgd: gradients at the mean weights; dpsgd: at each learner's own");

@@ -25,6 +25,8 @@ struct Samples {
   torch::Tensor clean_mask;                  ///< bool [N_train]: label is correct
   torch::Tensor test_inputs, test_labels;
   int64_t num_classes = 10;
+  /// The per-channel normalisation the inputs went through (empty: none; data/transforms.h).
+  std::vector<double> mean, std;
 };
 
 Samples materialize(const DataFolder& folder, const Subset& subset);

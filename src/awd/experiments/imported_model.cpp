@@ -8,6 +8,7 @@
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
+#include "awd/data/transforms.h"
 #include "awd/duality/analysis.h"
 #include "awd/duality/memory_estimate.h"
 #include "awd/duality/torchscript_split.h"
@@ -26,18 +27,6 @@ namespace {
 constexpr int64_t kCheckBatch = 64;
 
 json file_json(const data::FileRecord& f) { return {{"path", f.path}, {"bytes", f.bytes}, {"crc32", f.crc32}}; }
-
-/// (x - mean_c) / std_c over dimension 1, as the model expects its inputs.
-torch::Tensor normalized(const torch::Tensor& x, const ImportedModel& m) {
-  if (m.mean.empty()) return x;
-  if (x.dim() < 2 || x.size(1) != static_cast<int64_t>(m.mean.size()))
-    throw std::invalid_argument("--normalize gives " + std::to_string(m.mean.size()) + " channels, the inputs " +
-                                c10::str(x.sizes()) + " have " + (x.dim() < 2 ? "none" : std::to_string(x.size(1))));
-  std::vector<int64_t> shape(x.dim(), 1);
-  shape[1] = x.size(1);
-  const auto mean = torch::tensor(m.mean, x.options()).reshape(shape), sd = torch::tensor(m.std, x.options()).reshape(shape);
-  return (x - mean) / sd;
-}
 
 /// Every training sample (none corrupted) and the seeded test subset.
 data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel& m) {
@@ -61,11 +50,11 @@ data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel
 
 data::Samples imported_samples(const data::DataFolder& folder, const data::Subset& s, const ImportedModel& m) {
   data::Samples out;
-  out.train_inputs = normalized(folder.train.images, m);
+  out.train_inputs = data::normalized(folder.train.images, m.mean, m.std);
   out.train_labels = folder.train.labels;
   out.clean_mask = torch::ones({folder.train.size()}, torch::kBool);
   const auto test = torch::tensor(s.test_indices, torch::kInt64);
-  out.test_inputs = normalized(folder.test.images.index_select(0, test), m);
+  out.test_inputs = data::normalized(folder.test.images.index_select(0, test), m.mean, m.std);
   out.test_labels = folder.test.labels.index_select(0, test);
   out.num_classes = folder.train.num_classes;
   return out;

@@ -4,6 +4,7 @@
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
+#include "awd/data/transforms.h"
 #include "awd/distributed/exchange.h"
 #include "awd/duality/sequential_split.h"
 #include "awd/store/analysis_files.h"
@@ -35,7 +36,7 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   // synchronisation than it saves (measured: several times slower per epoch).
   util::set_threads(cfg.threads > 0 ? cfg.threads : 1);
   const auto subset = data::draw_subset(folder, cfg.data);
-  const auto samples = data::materialize(folder, subset);
+  const auto samples = data::normalized(data::materialize(folder, subset), cfg.data.mean, cfg.data.std);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
   const bool writes = exchange.writes_outputs();
   const auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
@@ -60,7 +61,7 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   AnalysisOutput out;
   out.dir = (fs::path(run_dir) / name).string();
   store::prepare_output_dir(out.dir, kAnalysed, force);
-  const auto samples = data::materialize(folder, run.subset);
+  const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
   // The analysis works on a float64 copy of the saved model, cut open at the layer.
   const auto split = duality::sequential_split(*run.model, analysis.layer);

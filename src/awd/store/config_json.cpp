@@ -58,7 +58,8 @@ class Section {
 std::map<std::string, Section> sections(RunConfig& c) {
   std::map<std::string, Section> s;
   s["data"].field("path", c.data.path).field("per_class", c.data.per_class).field("n_test", c.data.n_test)
-      .field("label_noise", c.data.label_noise).field("seed", c.data.seed);
+      .field("label_noise", c.data.label_noise).field("seed", c.data.seed).field("mean", c.data.mean)
+      .field("std", c.data.std);
   s["model"].field("arch", c.model.arch).field("hidden", c.model.hidden).field("bias", c.model.bias)
       .field("dropout", c.model.dropout).field("init", c.model.init).field("init_scale", c.model.init_scale)
       .field("preset", c.model.preset);
@@ -66,7 +67,10 @@ std::map<std::string, Section> sections(RunConfig& c) {
       .field("weight_decay", c.train.weight_decay).field("decay_stop", c.train.decay_stop)
       .field("decay_penalty", c.train.decay_penalty).field("stop_loss", c.train.stop_loss)
       .field("stop_accuracy", c.train.stop_accuracy).field("max_epoch", c.train.max_epoch)
-      .field("seed", c.train.seed);
+      .field("seed", c.train.seed).field("momentum", c.train.momentum).field("nesterov", c.train.nesterov)
+      .field("lr_steps", c.train.lr_steps).field("lr_factor", c.train.lr_factor)
+      .field("warmup_epochs", c.train.warmup_epochs).field("decay_scope", c.train.decay_scope)
+      .field("augment", c.train.augment).field("fixed_epochs", c.train.fixed_epochs);
   s["learners"].field("count", c.learners.count).field("algo", c.learners.algo)
       .field("mixing", c.learners.mixing).field("backend", c.learners.backend)
       .field("noise_every", c.learners.noise_every).field("noise_top", c.learners.noise_top);

@@ -13,6 +13,7 @@
 #include "awd/duality/hessian.h"
 #include "awd/duality/last_layer.h"
 #include "awd/duality/sequential_split.h"
+#include "awd/train/sgd_step.h"
 
 namespace awd::train {
 namespace {
@@ -165,7 +166,7 @@ class LearnersLoop {
                const LearnersConfig& learners, const std::string& layer, distributed::Exchange& exchange)
       : model_(model), inputs_(samples.train_inputs), labels_(samples.train_labels), cfg_(cfg), learners_(learners),
         exchange_(exchange), ssgd_(learners.algo == Algo::kSsgd), n_(exchange.learners()), first_(exchange.first()),
-        local_(exchange.local()) {
+        local_(exchange.local()), sgd_(cfg), own_sgd_(ssgd_ ? 0 : local_, MomentumSgd(cfg)) {
     if (n_ != learners.count)
       throw std::logic_error("exchange holds " + std::to_string(n_) + " learners, config asks for " +
                              std::to_string(learners.count));
@@ -182,12 +183,17 @@ class LearnersLoop {
       noise_ = std::make_unique<NoiseRecorder>(model, layer, inputs_, learners.noise_top);
   }
 
-  /// One epoch over `order`; noise records are appended to `noise`.
-  void epoch(int64_t epoch, const torch::Tensor& order, bool decay, std::vector<NoiseRecord>& noise) {
-    const int64_t n_samples = inputs_.size(0), step_size = n_ * cfg_.batch_size;
-    for (int64_t begin = 0; begin < n_samples; begin += step_size) {
+  /// One epoch over `order` of `inputs` (the training inputs, augmented or
+  /// not); noise records are appended to `noise`.
+  void epoch(int64_t epoch, const torch::Tensor& order, const torch::Tensor& inputs, bool decay,
+             std::vector<NoiseRecord>& noise) {
+    const int64_t n_samples = inputs.size(0), step_size = n_ * cfg_.batch_size;
+    const int64_t steps = (n_samples + step_size - 1) / step_size;
+    for (int64_t s = 0; s < steps; ++s) {
       ++step_;
-      const auto g = gradients(order, begin, std::min(n_samples, begin + step_size), decay);
+      const int64_t begin = s * step_size;
+      const double lr = learning_rate(cfg_, epoch, s, steps);
+      const auto g = gradients(inputs, order, begin, std::min(n_samples, begin + step_size), decay);
       const bool noise_now = learners_.noise_every > 0 && step_ % learners_.noise_every == 0;
       // SSGD steps along the mean of the weighted gradients; DPSGD learners
       // along their own, unweighted (SPEC §8).
@@ -197,12 +203,11 @@ class LearnersLoop {
         const auto params = model_.parameters();
         if (noise_now)
           for (const auto& p : params) wbar.push_back(p.detach().clone());
-        torch::NoGradGuard no_grad;
-        for (size_t k = 0; k < params.size(); ++k) params[k].add_(mean_grad[k], -cfg_.lr);
+        sgd_.step(params, mean_grad, lr);
       } else {
         const auto weights = own_weights();
         if (noise_now) wbar = exchange_.mean(weights);
-        dpsgd_update(weights, g.grads);
+        dpsgd_update(weights, g.grads, lr);
       }
       if (noise_now && noise_) {
         auto rec = noise_->record(model_, wbar, mean_grad, inputs_, labels_, cfg_, decay);
@@ -223,7 +228,8 @@ class LearnersLoop {
     return weights;
   }
 
-  StepGradients gradients(const torch::Tensor& order, int64_t begin, int64_t end, bool decay) {
+  StepGradients gradients(const torch::Tensor& inputs, const torch::Tensor& order, int64_t begin, int64_t end,
+                          bool decay) {
     const int64_t b = cfg_.batch_size;
     StepGradients g{LearnerTensors(local_), std::vector<double>(local_, 0.0)};
     for (int64_t i = 0; i < local_; ++i) {
@@ -235,20 +241,23 @@ class LearnersLoop {
       }
       const auto idx = order.slice(0, lo, hi);
       g.grads[i] = dropout_->with(i, [&] {
-        return objective_gradient(m, inputs_.index_select(0, idx), labels_.index_select(0, idx), cfg_, decay);
+        return objective_gradient(m, inputs.index_select(0, idx), labels_.index_select(0, idx), cfg_, decay);
       });
       g.share[i] = double(n_) * double(hi - lo) / double(end - begin);
     }
     return g;
   }
 
-  /// SPEC §8: w_a(t+1) = wtilde_a(t) - alpha grad L_mu_a(w_a(t)).
-  void dpsgd_update(const LearnerTensors& weights, const LearnerTensors& grads) {
+  /// SPEC §8: w_a(t+1) = wtilde_a(t) - alpha grad L_mu_a(w_a(t)); with
+  /// momentum, each learner's own velocity gives the direction in place of
+  /// its gradient.
+  void dpsgd_update(const LearnerTensors& weights, const LearnerTensors& grads, double lr) {
     const auto mixed = exchange_.mix(weights, learners_.mixing);
-    torch::NoGradGuard no_grad;
     for (int64_t i = 0; i < local_; ++i) {
+      const auto d = own_sgd_[i].direction(grads[i]);
+      torch::NoGradGuard no_grad;
       const auto params = own_[i]->parameters();
-      for (size_t k = 0; k < params.size(); ++k) params[k].copy_(mixed[i][k]).add_(grads[i][k], -cfg_.lr);
+      for (size_t k = 0; k < params.size(); ++k) params[k].copy_(mixed[i][k]).add_(d[k], -lr);
     }
   }
 
@@ -262,6 +271,8 @@ class LearnersLoop {
   const int64_t n_, first_, local_;
   std::optional<DropoutStreams> dropout_;
   std::vector<std::shared_ptr<models::Classifier>> own_;
+  MomentumSgd sgd_;                   // SSGD: the step of w_bar
+  std::vector<MomentumSgd> own_sgd_;  // DPSGD: each learner's own velocity
   std::unique_ptr<NoiseRecorder> noise_;
   int64_t step_ = 0;
 };
@@ -275,14 +286,18 @@ TrainResult train_learners(models::Classifier& model, const data::Samples& sampl
   const auto start = clock::now();
   LearnersLoop loop(model, samples, cfg, learners, layer, exchange);
   auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
+  // Every process draws the same augmentation: the step's samples are cut from one shared epoch.
+  auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
   const auto clean_inputs = samples.train_inputs.index({samples.clean_mask});
   const auto clean_labels = samples.train_labels.index({samples.clean_mask});
   TrainResult result;
   result.stop_reason = StopReason::kMaxEpoch;
   for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
     const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
-    loop.epoch(epoch, torch::randperm(samples.train_inputs.size(0), shuffle_gen, torch::kInt64), decay, result.noise);
-    const auto eval = evaluate(model, clean_inputs, clean_labels);
+    const auto order = torch::randperm(samples.train_inputs.size(0), shuffle_gen, torch::kInt64);
+    loop.epoch(epoch, order, epoch_inputs(samples, cfg, augment_gen), decay, result.noise);
+    // w_bar with BatchNorm statistics of its own (recomputed; train/batchnorm.h).
+    const auto eval = evaluate_epoch(model, samples, clean_inputs, clean_labels);
     if (close_epoch(result, epoch, eval, std::chrono::duration<double>(clock::now() - start).count(), cfg, on_epoch))
       break;
   }

@@ -1,5 +1,6 @@
 // Plain SGD training with the paper's knobs and stop rule (SPEC §7).
 #pragma once
+#include <ATen/core/Generator.h>
 #include <torch/types.h>
 
 #include <cstdint>
@@ -18,12 +19,26 @@ struct Evaluation {
   double loss = 0;      ///< mean cross-entropy (natural log)
   double accuracy = 0;  ///< fraction classified correctly
 };
-Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels);
+/// All inputs in one pass, or in batches of `batch` (0 = one pass) whose
+/// logits are joined before the loss (networks with large activations).
+Evaluation evaluate(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels,
+                    int64_t batch = 0);
+
+/// The reported weights at the end of an epoch, as the epoch's record and
+/// the stop rule see them: the model's BatchNorm statistics recomputed on the
+/// training inputs first (train/batchnorm.h), then evaluated on the correctly
+/// labelled training samples and on the test set.
+struct EpochEvaluation {
+  Evaluation train, test;
+};
+EpochEvaluation evaluate_epoch(models::Classifier& model, const data::Samples& samples, const torch::Tensor& clean_inputs,
+                               const torch::Tensor& clean_labels);
 
 struct EpochRecord {
   int64_t epoch = 0;
   double train_loss = 0;      ///< on the correctly labelled training samples
   double train_accuracy = 0;
+  double test_loss = 0, test_error = 0;  ///< on the test set
   double seconds = 0;         ///< elapsed since training started
 };
 
@@ -56,15 +71,20 @@ using EpochCallback = std::function<void(const EpochRecord&, const TrainConfig&)
 torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg);
 
 /// The objective trained on (SPEC §7): the mean cross-entropy of `model` on
-/// (inputs, labels), plus decay_penalty of its decayed weights while `decay`.
+/// (inputs, labels), plus decay_penalty while `decay` of its decayed weights
+/// (decay_scope weights) or of every parameter (all).
 torch::Tensor objective(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels,
                         const TrainConfig& cfg, bool decay);
 
 /// Ends an epoch the same way for every trainer: records `eval` (of the
-/// reported weights on the correctly labelled samples), applies the stop rule
-/// and divergence check, calls on_epoch. Returns true when training stops.
-bool close_epoch(TrainResult& result, int64_t epoch, const Evaluation& eval, double seconds, const TrainConfig& cfg,
-                 const EpochCallback& on_epoch);
+/// reported weights), applies the stop rule (unless cfg.fixed_epochs) and the
+/// divergence check, calls on_epoch. Returns true when training stops.
+bool close_epoch(TrainResult& result, int64_t epoch, const EpochEvaluation& eval, double seconds,
+                 const TrainConfig& cfg, const EpochCallback& on_epoch);
+
+/// The training inputs of one epoch: the samples' own, or with cfg.augment
+/// their augmentation drawn from `gen` (data/transforms.h).
+torch::Tensor epoch_inputs(const data::Samples& samples, const TrainConfig& cfg, at::Generator& gen);
 
 /// Trains `model` in place with SGD on `samples` (all training samples,
 /// corrupted ones included). The stop rule is checked on the correctly
