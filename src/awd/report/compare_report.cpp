@@ -88,7 +88,7 @@ std::vector<double> solution_metrics(const fs::path& dir) {
   return m;
 }
 
-struct Solution {
+struct RepeatedSolution {
   size_t value;
   int64_t repeat;
   std::vector<double> metrics;
@@ -96,13 +96,13 @@ struct Solution {
   std::vector<std::vector<double>> records;  ///< kNoiseColumns rows of noise.csv
 };
 
-std::vector<Solution> read_solutions(const std::string& dir, const SweepSpec& spec) {
-  std::vector<Solution> out;
+std::vector<RepeatedSolution> read_solutions(const std::string& dir, const SweepSpec& spec) {
+  std::vector<RepeatedSolution> out;
   for (size_t v = 0; v < spec.values.size(); ++v)
     for (int64_t r = 0; r < spec.repeats; ++r) {
       const fs::path run = experiments::solution_dir(dir, spec, v, r);
       if (!store::analysis_finished(run.string())) continue;
-      Solution s{v, r, solution_metrics(run), std::vector<double>(kNoiseMetrics.size(), NAN), {}};
+      RepeatedSolution s{v, r, solution_metrics(run), std::vector<double>(kNoiseMetrics.size(), NAN), {}};
       const auto noise = (run / "noise.csv").string();
       if (fs::exists(noise)) {
         s.noise = noise_metrics(noise);
@@ -114,8 +114,8 @@ std::vector<Solution> read_solutions(const std::string& dir, const SweepSpec& sp
 }
 
 /// Per value: mean and std of each entry of `field(solution)`; with two values also the paired difference.
-void summarise(const SweepSpec& spec, const std::vector<Solution>& sols,
-               const std::function<const std::vector<double>&(const Solution&)>& field, size_t metrics,
+void summarise(const SweepSpec& spec, const std::vector<RepeatedSolution>& sols,
+               const std::function<const std::vector<double>&(const RepeatedSolution&)>& field, size_t metrics,
                std::vector<std::vector<double>>& mean, std::vector<std::vector<double>>& sd,
                std::vector<double>& diff_mean, std::vector<double>& diff_std, std::vector<int>& pairs) {
   const size_t V = spec.values.size();
@@ -213,9 +213,9 @@ CompareStats aggregate_compare(const std::string& dir) {
     st.finished.push_back(fin);
     st.with_noise.push_back(noise);
   }
-  summarise(spec, sols, [](const Solution& s) -> const std::vector<double>& { return s.metrics; },
+  summarise(spec, sols, [](const RepeatedSolution& s) -> const std::vector<double>& { return s.metrics; },
             kCompareMetrics.size(), st.mean, st.std, st.diff_mean, st.diff_std, st.diff_pairs);
-  summarise(spec, sols, [](const Solution& s) -> const std::vector<double>& { return s.noise; },
+  summarise(spec, sols, [](const RepeatedSolution& s) -> const std::vector<double>& { return s.noise; },
             kNoiseMetrics.size(), st.noise_mean, st.noise_std, st.noise_diff_mean, st.noise_diff_std,
             st.noise_diff_pairs);
   return st;
@@ -269,7 +269,7 @@ std::string noise_summary_csv(const CompareStats& st) {
 
 /// Writes noise_points.csv (every record) and noise_series.csv (per algorithm
 /// and step, the mean over repeats) into `rdir`.
-void write_noise_records(const fs::path& rdir, const std::vector<Solution>& sols, const CompareStats& st) {
+void write_noise_records(const fs::path& rdir, const std::vector<RepeatedSolution>& sols, const CompareStats& st) {
   std::ostringstream pts, ser;
   pts << "value,repeat";
   ser << "value,runs";
