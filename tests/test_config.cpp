@@ -25,7 +25,9 @@ TEST(Options, SpellingsRoundTripAndUnknownOnesAreOneLine) {
   EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Algo>("asgd"); }), "algo must be ssgd or dpsgd");
   EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<StopReason>("x"); }),
             "stop_reason must be stop_rule, max_epoch or diverged");
-  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Arch>("resnet"); }), "arch must be mlp or cnn");
+  EXPECT_EQ(parse_option<Arch>("densenet121"), Arch::kDensenet121);
+  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Arch>("resnet"); }),
+            "arch must be mlp, cnn, resnet18 or densenet121");
 }
 
 TEST(ConfigJson, RoundTripAndOverride) {

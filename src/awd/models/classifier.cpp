@@ -123,7 +123,7 @@ constexpr int64_t kDensenetGrowth = 32;
 /// ResNet-18 or DenseNet-121 (models/resnet.h, densenet.h). Their global
 /// average pool takes any image size, but the stem needs 3 channels and
 /// DenseNet's three 2x2 pools need 8 pixels each way.
-torch::nn::Sequential build_imagenet_style(const ModelConfig& cfg, const std::vector<int64_t>& input_shape,
+torch::nn::Sequential build_torchvision_net(const ModelConfig& cfg, const std::vector<int64_t>& input_shape,
                                            int64_t num_classes) {
   const bool resnet = cfg.arch == Arch::kResnet18;
   const int64_t min_side = resnet ? 1 : 8;
@@ -140,7 +140,7 @@ torch::nn::Sequential build_stages(const ModelConfig& cfg, const std::vector<int
   switch (cfg.arch) {
     case Arch::kCnn: return build_cnn(cfg, input_shape, num_classes);
     case Arch::kResnet18:
-    case Arch::kDensenet121: return build_imagenet_style(cfg, input_shape, num_classes);
+    case Arch::kDensenet121: return build_torchvision_net(cfg, input_shape, num_classes);
     case Arch::kMlp: break;
   }
   int64_t inputs = 1;
