@@ -5,6 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # python3-numpy: the tests read the .npy outputs with numpy, as users will.
 # python3-torch: the tests script PyTorch models (python/awd_export.py) for awd analyze --model.
+# python3-torchvision: the tests load torchvision's resnet18/densenet121 weights by name into awd's networks.
 # --no-install-recommends: libtorch-dev otherwise pulls in Qt, OpenCV and ffmpeg.
 # libopenblas0-pthread: without it LibTorch runs on the reference BLAS, 10-15x slower.
 # libspectra-dev, libeigen3-dev: restarted Lanczos for the top-k Hessian eigenpairs of large layers.
@@ -13,4 +14,4 @@ apt-get install -y -qq --no-install-recommends \
   libtorch-dev libgloo-dev libopenblas0-pthread \
   libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev \
   libspectra-dev libeigen3-dev \
-  gnuplot-nox dataset-fashion-mnist python3-numpy python3-torch >/dev/null
+  gnuplot-nox dataset-fashion-mnist python3-numpy python3-torch python3-torchvision >/dev/null

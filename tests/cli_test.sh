@@ -106,6 +106,21 @@ expect_error "bad config file" "cfg2.json: train.speed: unknown option" sh -c "e
 expect_error "diverged" "training diverged at epoch" "$AWD" train "${SMALL[@]}" --lr 1e6 -s 50 --max-epoch 50 -o "$T/div"
 grep -q '"stop_reason": "diverged"' "$T/div/training.json" && ok || bad "diverged run not recorded"
 expect_error "diverged run analysis" "training diverged" "$AWD" analyze "$T/div"
+# --init-from: a run's weights/ folder starts another run, recorded with each file's size and CRC-32.
+"$AWD" train "${SMALL[@]}" --max-epoch 1 --init-from "$T/run/weights" -o "$T/init" >/dev/null 2>"$T/init.err" && ok ||
+  bad "train --init-from: $(cat "$T/init.err")"
+/usr/bin/python3 - "$T" <<'PY' && ok || bad "init_files in config.json"
+import json, os, sys, zlib
+c = json.load(open(sys.argv[1] + "/init/config.json"))
+files = c["init_files"]
+assert c["model"]["init_from"].endswith("run/weights") and len(files) == 3, files
+for f in files:
+    data = open(f["path"], "rb").read()
+    assert f["bytes"] == len(data) and f["crc32"] == "%08x" % zlib.crc32(data), f
+PY
+expect_error "init-from missing folder" "no/weights: not a folder of weights" "$AWD" train "${SMALL[@]}" --init-from "$T/no/weights" -o "$T/x9"
+expect_error "init-from other network" "fc1.weight.npy: shape \[30, 784\], but the model's tensor is \[20, 784\]" \
+  "$AWD" train "${SMALL[@]}" --hidden 20,30 --init-from "$T/run/weights" -o "$T/x10"
 # The forced re-run replaces the old one.
 "$AWD" train "${SMALL[@]}" --max-epoch 2 -o "$T/run" --force >/dev/null 2>&1 && ok || bad "--force"
 

@@ -25,7 +25,9 @@ TEST(Options, SpellingsRoundTripAndUnknownOnesAreOneLine) {
   EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Algo>("asgd"); }), "algo must be ssgd or dpsgd");
   EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<StopReason>("x"); }),
             "stop_reason must be stop_rule, max_epoch or diverged");
-  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Arch>("resnet"); }), "arch must be mlp or cnn");
+  EXPECT_EQ(parse_option<Arch>("densenet121"), Arch::kDensenet121);
+  EXPECT_EQ(message_of<std::invalid_argument>([] { parse_option<Arch>("resnet"); }),
+            "arch must be mlp, cnn, resnet18 or densenet121");
 }
 
 TEST(ConfigJson, RoundTripAndOverride) {
@@ -84,6 +86,30 @@ TEST(ConfigJson, OptionValuesKeepTheirSpellingAndTheCnnRecordsNoHiddenWidths) {
             "c.json: learners.algo: algo must be ssgd or dpsgd");
 }
 
+TEST(ConfigJson, WidthIsRecordedForResnetAndDensenetAndInitFromWhenSet) {
+  RunConfig c;
+  c.model.arch = Arch::kResnet18;
+  c.model.width = 8;
+  auto j = store::to_json(c);
+  EXPECT_EQ(j["model"]["arch"], "resnet18");
+  EXPECT_EQ(j["model"]["width"], 8);
+  EXPECT_FALSE(j["model"].contains("hidden"));
+  EXPECT_FALSE(j["model"].contains("init_from"));
+  c.model.arch = Arch::kDensenet121;
+  c.model.init_from = "runs/a/weights";
+  j = store::to_json(c);
+  EXPECT_EQ(j["model"]["arch"], "densenet121");
+  EXPECT_EQ(j["model"]["init_from"], "runs/a/weights");
+  EXPECT_FALSE(store::to_json(RunConfig{})["model"].contains("width"));
+  // config.json's record of the files read is not an option: a run's config.json reads back as a config file.
+  j["init_files"] = nlohmann::json::array({{{"path", "runs/a/weights/fc.weight.npy"}, {"bytes", 1}, {"crc32", "0"}}});
+  RunConfig back;
+  store::update_from_json(back, j, "config.json");
+  EXPECT_EQ(back.model.arch, Arch::kDensenet121);
+  EXPECT_EQ(back.model.width, 8);
+  EXPECT_EQ(back.model.init_from, "runs/a/weights");
+}
+
 TEST(Validate, OutOfRangeValues) {
   auto bad = [](auto change) {
     RunConfig c;
@@ -94,6 +120,11 @@ TEST(Validate, OutOfRangeValues) {
   bad([](RunConfig& c) { c.model.dropout = 1.0; });
   bad([](RunConfig& c) { c.data.label_noise = 1.0; });
   bad([](RunConfig& c) { c.train.lr = -0.1; });
+  bad([](RunConfig& c) { c.model.width = -1; });
+  bad([](RunConfig& c) {  // ResNet-18 and DenseNet-121 have no place for the MLP's dropout
+    c.model.arch = Arch::kResnet18;
+    c.model.dropout = 0.1;
+  });
   EXPECT_NO_THROW(validate(RunConfig{}));
 }
 

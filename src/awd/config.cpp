@@ -25,7 +25,10 @@ void validate(const RunConfig& c) {
   require(c.data.label_noise >= 0 && c.data.label_noise < 1, "label_noise (rho) must be in [0, 1)");
   require(!c.model.hidden.empty(), "hidden must list at least one width");
   for (auto h : c.model.hidden) require(h >= 1, "hidden widths must be positive");
+  require(c.model.width >= 0, "width must be non-negative (0 = the paper's: ResNet-18 64, DenseNet-121 32)");
   require(c.model.dropout >= 0 && c.model.dropout < 1, "dropout (d) must be in [0, 1)");
+  require(c.model.dropout == 0 || c.model.arch == Arch::kMlp || c.model.arch == Arch::kCnn,
+          "dropout (d) applies to the mlp and cnn archs only");
   require(c.model.init_scale > 0, "init_scale (s) must be positive");
   const auto& names = preset_names();
   require(c.model.preset.empty() || std::find(names.begin(), names.end(), c.model.preset) != names.end(),

@@ -12,7 +12,7 @@ namespace awd {
 
 // Named options are enums, parsed once where they enter (command line, config
 // file, sweep value) and spelled in files as they always were.
-enum class Arch { kMlp, kCnn };
+enum class Arch { kMlp, kCnn, kResnet18, kDensenet121 };
 enum class Init { kXavier, kTorch };
 enum class DecayPenalty { kNorm, kSquared };
 enum class DecayScope { kWeights, kAll };
@@ -33,7 +33,7 @@ struct Spelled {
   std::array<const char*, N> spellings;
 };
 // clang-format off
-template <> struct OptionNames<Arch> { static constexpr Spelled<2> names{"arch", {"mlp", "cnn"}}; };
+template <> struct OptionNames<Arch> { static constexpr Spelled<4> names{"arch", {"mlp", "cnn", "resnet18", "densenet121"}}; };
 template <> struct OptionNames<Init> { static constexpr Spelled<2> names{"init", {"xavier", "torch"}}; };
 template <> struct OptionNames<DecayPenalty> { static constexpr Spelled<2> names{"decay_penalty", {"norm", "squared"}}; };
 template <> struct OptionNames<DecayScope> { static constexpr Spelled<2> names{"decay_scope", {"weights", "all"}}; };
@@ -84,12 +84,18 @@ struct DataConfig {
 
 /// The network (SPEC §7).
 struct ModelConfig {
-  Arch arch = Arch::kMlp;               ///< the MLP, or the paper's CIFAR-10 CNN (SPEC §7)
+  Arch arch = Arch::kMlp;               ///< the MLP, the paper's CIFAR-10 CNN (SPEC §7), or ResNet-18 / DenseNet-121 (SPEC §9)
   std::vector<int64_t> hidden = {30, 30};  ///< hidden widths of the MLP only (the CNN's are fixed: 120, 25; not recorded for it)
-  bool bias = false;
+  /// ResNet-18's base width w (stages w, 2w, 4w, 8w) or DenseNet-121's growth
+  /// rate k; 0 = the paper's (64, 32). Recorded only for those two archs.
+  int64_t width = 0;
+  bool bias = false;                    ///< biases of the dense layers (ResNet/DenseNet: of fc/classifier only)
   double dropout = 0.0;                 ///< d, after the first hidden layer
   Init init = Init::kXavier;            ///< xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))
   double init_scale = 1.0;              ///< s
+  /// A folder of NAME.npy files, one per parameter and buffer, loaded over
+  /// the initialisation before training ("" = none; store/weights_folder.h).
+  std::string init_from;
   /// The preset the run started from ("" = none), recorded for the reader of
   /// config.json; every value it set is recorded in its own field as well.
   std::string preset;

@@ -37,11 +37,17 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")->capture_default_str();
   add_named_option(app, "--arch", c.model.arch, "Network architecture");
   app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
-  app.add_option("--bias", c.model.bias, "Dense layers with biases")->capture_default_str();
+  app.add_option("--width", c.model.width, "ResNet-18 base width / DenseNet-121 growth rate (0 = the paper's: 64 / 32)")
+      ->capture_default_str();
+  app.add_option("--bias", c.model.bias, "Dense layers with biases (resnet18/densenet121: the last layer)")
+      ->capture_default_str();
   app.add_option("-d,--dropout", c.model.dropout, "d: dropout fraction after the first hidden layer")
       ->capture_default_str();
   add_named_option(app, "--init", c.model.init, "xavier: U(+-s sqrt(6/(in+out))); torch: U(+-s/sqrt(in))");
   app.add_option("-s,--init-scale", c.model.init_scale, "s: scale of the initial weights")->capture_default_str();
+  app.add_option("--init-from", c.model.init_from,
+                 "Start from the weights in DIR/NAME.npy, one per parameter and buffer (a run's weights/ folder, "
+                 "or PyTorch's state_dict saved by name)");
   app.add_option("--lr", c.train.lr, "alpha: SGD learning rate")->capture_default_str();
   app.add_option("-B,--batch-size", c.train.batch_size, "B: minibatch size (each learner's b with --learners)")
       ->capture_default_str();

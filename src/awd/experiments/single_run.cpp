@@ -10,6 +10,7 @@
 #include "awd/store/analysis_files.h"
 #include "awd/store/run_dir.h"
 #include "awd/store/run_status.h"
+#include "awd/store/weights_folder.h"
 #include "awd/models/classifier.h"
 #include "awd/train/learners.h"
 #include "awd/util/threads.h"
@@ -38,6 +39,8 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::normalized(data::materialize(folder, subset), cfg.data.mean, cfg.data.std);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
+  std::vector<data::FileRecord> init_files;
+  if (!cfg.model.init_from.empty()) init_files = store::read_weights_folder(cfg.model.init_from, *model);
   const bool writes = exchange.writes_outputs();
   const auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
   const auto result = plain_sgd(cfg.learners)
@@ -45,7 +48,7 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
                           : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
                                                   exchange, progress);
   if (!writes) return result;  // the process holding learner 0 writes the run directory
-  store::save_run(out.dir, cfg, folder, subset, *model, result);
+  store::save_run(out.dir, cfg, folder, subset, *model, result, init_files);
   if (result.stop_reason == StopReason::kDiverged)
     throw TrainingDiverged("training diverged at epoch " + std::to_string(result.epochs) +
                            " (non-finite loss); recorded in " + out.dir + "/training.json");

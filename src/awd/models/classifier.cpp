@@ -1,5 +1,7 @@
 #include "awd/models/classifier.h"
 
+#include "awd/models/densenet.h"
+#include "awd/models/resnet.h"
 #include "awd/models/training_view.h"
 
 #include <torch/nn/modules/activation.h>
@@ -114,14 +116,43 @@ torch::nn::Sequential build_cnn(const ModelConfig& cfg, const std::vector<int64_
   return seq;
 }
 
+/// The paper's ResNet-18 base width and DenseNet-121 growth rate (SPEC §9).
+constexpr int64_t kResnetWidth = 64;
+constexpr int64_t kDensenetGrowth = 32;
+
+/// ResNet-18 or DenseNet-121 (models/resnet.h, densenet.h). Their global
+/// average pool takes any image size, but the stem needs 3 channels and
+/// DenseNet's three 2x2 pools need 8 pixels each way.
+torch::nn::Sequential build_torchvision_net(const ModelConfig& cfg, const std::vector<int64_t>& input_shape,
+                                           int64_t num_classes) {
+  const bool resnet = cfg.arch == Arch::kResnet18;
+  const int64_t min_side = resnet ? 1 : 8;
+  if (input_shape.size() != 3 || input_shape[0] != 3 || input_shape[1] < min_side || input_shape[2] < min_side)
+    throw std::invalid_argument("arch " + to_string(cfg.arch) + " needs 3-channel images [3, H, W]" +
+                                (resnet ? std::string() : " with H, W >= 8") + ", but the data are " +
+                                shape_str(input_shape));
+  if (resnet) return resnet18_stages(cfg.width > 0 ? cfg.width : kResnetWidth, num_classes, cfg.bias);
+  return densenet121_stages(cfg.width > 0 ? cfg.width : kDensenetGrowth, num_classes, cfg.bias);
+}
+
+torch::nn::Sequential build_stages(const ModelConfig& cfg, const std::vector<int64_t>& input_shape,
+                                   int64_t num_classes) {
+  switch (cfg.arch) {
+    case Arch::kCnn: return build_cnn(cfg, input_shape, num_classes);
+    case Arch::kResnet18:
+    case Arch::kDensenet121: return build_torchvision_net(cfg, input_shape, num_classes);
+    case Arch::kMlp: break;
+  }
+  int64_t inputs = 1;
+  for (auto d : input_shape) inputs *= d;
+  return build_mlp(cfg, inputs, num_classes);
+}
+
 }  // namespace
 
 std::shared_ptr<Classifier> make_classifier(const ModelConfig& cfg, std::vector<int64_t> input_shape,
                                             int64_t num_classes, uint64_t seed) {
-  int64_t inputs = 1;
-  for (auto d : input_shape) inputs *= d;
-  auto model = std::make_shared<Classifier>(cfg.arch == Arch::kCnn ? build_cnn(cfg, input_shape, num_classes)
-                                                                   : build_mlp(cfg, inputs, num_classes));
+  auto model = std::make_shared<Classifier>(build_stages(cfg, input_shape, num_classes));
   initialize(*model, cfg, seed);
   return model;
 }

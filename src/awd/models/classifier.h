@@ -1,5 +1,6 @@
 // The networks awd trains: feed-forward classifiers built as a named sequence
-// of stages (the MLP and the paper's CIFAR-10 CNN, SPEC §7).
+// of stages (the MLP and the paper's CIFAR-10 CNN, SPEC §7; ResNet-18 and
+// DenseNet-121, SPEC §9, whose skip connections stay inside their stages).
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -47,7 +48,8 @@ class Classifier : public torch::nn::Module {
 
 /// Builds the network of `cfg` for inputs of shape [C, H, W] and initialises
 /// it (models::initialize), seeded by `seed`. Throws std::invalid_argument
-/// for arch cnn with inputs other than [3, 32, 32].
+/// for arch cnn with inputs other than [3, 32, 32], and for resnet18 and
+/// densenet121 with inputs other than [3, H, W].
 std::shared_ptr<Classifier> make_classifier(const ModelConfig& cfg, std::vector<int64_t> input_shape,
                                             int64_t num_classes, uint64_t seed);
 

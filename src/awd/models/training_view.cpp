@@ -54,13 +54,20 @@ std::vector<torch::Tensor> decayed_weights(Classifier& model) {
   return out;
 }
 
+namespace {
+/// A name without the Classifier's own "stages." prefix: the stage names are the network's.
+std::string stage_name(const std::string& name) { return name.rfind("stages.", 0) == 0 ? name.substr(7) : name; }
+}  // namespace
+
 std::vector<std::pair<std::string, torch::Tensor>> named_weights(Classifier& model) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& p : model.named_parameters()) {
-    std::string name = p.key();
-    if (name.rfind("stages.", 0) == 0) name = name.substr(7);
-    out.emplace_back(name, p.value());
-  }
+  for (const auto& p : model.named_parameters()) out.emplace_back(stage_name(p.key()), p.value());
+  return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> named_state(Classifier& model) {
+  auto out = named_weights(model);
+  for (const auto& b : model.named_buffers()) out.emplace_back(stage_name(b.key()), b.value());
   return out;
 }
 

@@ -31,6 +31,11 @@ std::vector<torch::Tensor> decayed_weights(Classifier& model);
 /// (fc1.weight, conv2.bias, ...).
 std::vector<std::pair<std::string, torch::Tensor>> named_weights(Classifier& model);
 
+/// Every parameter, then every buffer (BatchNorm's running_mean, running_var,
+/// num_batches_tracked), by the names of named_weights: all a model's numbers,
+/// named as in PyTorch's state_dict of the same network (weights/ holds these).
+std::vector<std::pair<std::string, torch::Tensor>> named_state(Classifier& model);
+
 /// The LibTorch checkpoint bytes of the model (RUN_DIR/model.pt).
 std::string checkpoint_bytes(const Classifier& model);
 /// Loads a checkpoint written by checkpoint_bytes into a model of the same

@@ -60,9 +60,9 @@ std::map<std::string, Section> sections(RunConfig& c) {
   s["data"].field("path", c.data.path).field("per_class", c.data.per_class).field("n_test", c.data.n_test)
       .field("label_noise", c.data.label_noise).field("seed", c.data.seed).field("mean", c.data.mean)
       .field("std", c.data.std);
-  s["model"].field("arch", c.model.arch).field("hidden", c.model.hidden).field("bias", c.model.bias)
-      .field("dropout", c.model.dropout).field("init", c.model.init).field("init_scale", c.model.init_scale)
-      .field("preset", c.model.preset);
+  s["model"].field("arch", c.model.arch).field("hidden", c.model.hidden).field("width", c.model.width)
+      .field("bias", c.model.bias).field("dropout", c.model.dropout).field("init", c.model.init)
+      .field("init_scale", c.model.init_scale).field("init_from", c.model.init_from).field("preset", c.model.preset);
   s["train"].field("lr", c.train.lr).field("batch_size", c.train.batch_size)
       .field("weight_decay", c.train.weight_decay).field("decay_stop", c.train.decay_stop)
       .field("decay_penalty", c.train.decay_penalty).field("stop_loss", c.train.stop_loss)
@@ -95,7 +95,10 @@ json to_json(const RunConfig& cfg_in) {
   RunConfig cfg = cfg_in;
   json j;
   for (const auto& [name, sec] : sections(cfg)) j[name] = sec.dump();
+  // Only what the arch reads is recorded, so files of earlier runs keep their keys.
   if (cfg.model.arch != Arch::kMlp) j["model"].erase("hidden");
+  if (cfg.model.arch != Arch::kResnet18 && cfg.model.arch != Arch::kDensenet121) j["model"].erase("width");
+  if (cfg.model.init_from.empty()) j["model"].erase("init_from");
   j["threads"] = cfg.threads;
   return j;
 }
@@ -109,7 +112,8 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
       cfg.threads = v.get<int>();
     } else if (secs.count(k)) {
       secs.at(k).load(v, source + ": " + k);
-    } else if (k != "awd_version" && k != "data_files" && k != "samples" && k != "blas") {
+    } else if (k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
+               k != "blas") {
       throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }

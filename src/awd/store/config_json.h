@@ -10,8 +10,9 @@
 
 namespace awd::store {
 
-/// The sections data, model, train, learners, analysis and threads. The
-/// MLP's hidden widths are not recorded for the CNN, which has none to set.
+/// The sections data, model, train, learners, analysis and threads. A model
+/// field an arch does not read is not recorded for it: `hidden` only for the
+/// MLP, `width` only for ResNet-18 and DenseNet-121; `init_from` only when set.
 nlohmann::json to_json(const RunConfig& cfg);
 /// Fills `cfg` from `j`, keeping the fields `j` does not name; an unknown key,
 /// a value of the wrong type or an unknown option value is an error naming

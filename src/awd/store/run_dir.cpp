@@ -7,11 +7,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "awd/io/npy.h"
 #include "awd/io/text_file.h"
-#include "awd/store/run_status.h"
 #include "awd/models/training_view.h"
+#include "awd/store/run_status.h"
 #include "awd/store/config_json.h"
+#include "awd/store/weights_folder.h"
 #include "awd/util/threads.h"
 
 namespace fs = std::filesystem;
@@ -78,13 +78,15 @@ std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
 }  // namespace
 
 void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
-              const data::Subset& subset, models::Classifier& model, const train::TrainResult& result) {
+              const data::Subset& subset, models::Classifier& model, const train::TrainResult& result,
+              const std::vector<data::FileRecord>& init_files) {
   json j = to_json(cfg);
   j["awd_version"] = AWD_VERSION;
   j["blas"] = util::blas_info().config;
   auto files = folder.train.files;
   files.insert(files.end(), folder.test.files.begin(), folder.test.files.end());
   j["data_files"] = files_json(files);
+  if (!cfg.model.init_from.empty()) j["init_files"] = files_json(init_files);
   std::vector<int64_t> corrupted;
   for (size_t i = 0; i < subset.corrupted.size(); ++i)
     if (subset.corrupted[i]) corrupted.push_back(static_cast<int64_t>(i));
@@ -96,10 +98,7 @@ void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFold
   io::write_atomic(join(dir, "config.json"), j.dump(1) + "\n");
 
   io::write_atomic(join(dir, "model.pt"), models::checkpoint_bytes(model));
-  const fs::path wdir = fs::path(dir) / "weights";
-  fs::create_directories(wdir);
-  for (const auto& [name, value] : models::named_weights(model))
-    io::write_atomic(join(wdir, name + ".npy"), io::npy_bytes(value));
+  write_weights_folder(join(dir, "weights"), model);
   if (!result.noise.empty()) io::write_atomic(join(dir, "noise.csv"), noise_csv(result.noise));
   io::write_atomic(join(dir, "training.json"), training_json(result).dump(1) + "\n");
 }
