@@ -176,6 +176,10 @@ const std::vector<std::string>& preset_names();
 ///   mnist-mlp   the defaults: MLP 784-30-30-10, analysed layer fc2
 ///   mnist-mlp4  the SI variant with four hidden layers of 30 (fc2 still analysed)
 ///   cifar-cnn   the CIFAR-10 CNN, analysed layer fc2 (120 -> 25), its own lr and eps
+///   resnet18-cifar, densenet121-cifar   SPEC §9's recipe at full scale (all of
+///               CIFAR-10, 16 learners x 512, lr 3.2, 320 epochs), last layer analysed
+///   resnet18-cifar-cpu, densenet121-cifar-cpu   the same recipe at a scale 2 cores
+///               train in minutes (width 16 / growth 8, 2000 images, 4 x 32, 30 epochs)
 /// Throws std::invalid_argument listing the known names for any other name.
 void apply_preset(RunConfig& cfg, const std::string& name);
 

@@ -81,9 +81,10 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
   add_memory_option(*sub, *imported);
-  return {sub, [a, &cfg, imported, normalize, features] {
+  return {sub, [a, &cfg, imported, normalize, features, sub] {
             begin_command(cfg, a->flags.quiet);
             imported->progress = !a->flags.quiet;
+            if (sub->get_option("--layer")->count() == 0) cfg.analysis.layer.clear();  // the run's own
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");

@@ -1,6 +1,7 @@
 #include "awd/experiments/single_run.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "awd/data/dataset.h"
 #include "awd/data/subset.h"
@@ -66,8 +67,13 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   store::prepare_output_dir(out.dir, kAnalysed, force);
   const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
-  // The analysis works on a float64 copy of the saved model, cut open at the layer.
-  const auto split = duality::sequential_split(*run.model, analysis.layer);
+  // The analysis works on a float64 copy of the saved model, cut open at the
+  // layer. The large networks' activities run once through a float32 copy in
+  // batches (their convolutions cost the most; SPEC §9); the MLP and CNN keep
+  // the exact float64 path.
+  std::optional<duality::ActivityPass> pass;
+  if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
+  const auto split = duality::sequential_split(*run.model, analysis.layer, pass);
   out.result = duality::analyze(*split, samples, analysis);
   store::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
   out.table = store::summary_table(run.training, out.result);
@@ -94,7 +100,9 @@ train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
                                 bool force) {
   auto cfg = store::load_run_config(run_dir);
+  const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;
+  cfg.analysis.layer = layer;
   validate(cfg);
   return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force);
 }

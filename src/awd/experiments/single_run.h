@@ -27,7 +27,9 @@ struct TrainingDiverged : std::runtime_error {
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out);
 
 /// Analyses the finished run in `run_dir` with `analysis` options and writes
-/// the results into run_dir/`name`. Returns the result and the table for stdout.
+/// the results into run_dir/`name`; an empty analysis.layer means the layer
+/// the run recorded (fc for a ResNet preset). Returns the result and the
+/// table for stdout.
 struct AnalysisOutput {
   duality::AnalysisResult result;
   std::string table;
