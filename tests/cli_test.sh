@@ -95,6 +95,26 @@ expect_error "M too large" "class 0 has 980 samples" "$AWD" train --data "$MNIST
 expect_error "unknown layer" "no layer named 'fc7'" "$AWD" analyze "$T/run" --layer fc7 --name x
 expect_error "non-dense layer" "layer 'relu1' is not dense" "$AWD" analyze "$T/run" --layer relu1 --name y
 expect_error "finished run" "already holds a finished run.*--force" "$AWD" run "${SMALL[@]}" -o "$T/run"
+# Validation at the edge (issue 12): one "awd:" line and exit 2 before any work.
+expect_usage_error "unknown option" "^awd: The following arguments? (was|were) not expected: --no-such-option" \
+  "$AWD" train --no-such-option -o "$T/v0"
+for opt in --stop-loss --stop-accuracy --lr --weight-decay --init-scale --momentum; do
+  for v in inf nan; do
+    expect_usage_error "$opt $v" "must be a finite number" "$AWD" train "${SMALL[@]}" "$opt" "$v" -o "$T/v1"
+  done
+done
+expect_usage_error "--delta-scale inf" "delta_scale must be a finite number" "$AWD" analyze "$T/run" --delta-scale inf --name v
+expect_usage_error "negative seed" "seed" "$AWD" train "${SMALL[@]}" --seed -1 -o "$T/v2"
+echo '{"data": {"per_class": 20.9}}' >"$T/frac.json"
+expect_usage_error "fractional per_class" "per_class: must be an integer, not 20.9" "$AWD" train --config "$T/frac.json" -o "$T/v3"
+echo '{"train": {"seed": -1}}' >"$T/negseed.json"
+expect_usage_error "negative seed in a config" "seed: must be a non-negative integer" "$AWD" train --config "$T/negseed.json" -o "$T/v4"
+expect_usage_error "empty analysis name" "name must be a plain folder name" "$AWD" analyze "$T/run" --name ""
+expect_usage_error "analysis name out of the run" "name must be a plain folder name" "$AWD" analyze "$T/run" --name ../x
+expect_usage_error "n x b beyond the training set" "learners x batch_size = 4 x 30 = 120 exceeds the 100" \
+  "$AWD" train --data "$MNIST" -M 10 --learners 4 -B 30 -o "$T/v5"
+[ ! -e "$T/v1" ] && [ ! -e "$T/v5" ] && ok || bad "a refused command left a folder behind"
+
 expect_error "existing analysis" "already holds a finished run.*--force" "$AWD" analyze "$T/run" --name fisher
 expect_error "output not writable" "cannot create output folder" "$AWD" train "${SMALL[@]}" -o "$T/run/config.json/sub"
 expect_error "bad batch size" "batch_size \(B\) must be at least 1" "$AWD" train "${SMALL[@]}" -B 0 -o "$T/x4"

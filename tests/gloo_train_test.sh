@@ -3,7 +3,7 @@
 # the same weights (to float rounding, dropout on) for SSGD and DPSGD with 2 and 4
 # processes, only rank 0 writes a run directory and prints, and a rank killed
 # mid-training is named by the launcher and by the survivors, which stop.
-#   gloo_train_test.sh AWD SHARED_DATA same|killed   (two ctest entries, each short)
+#   gloo_train_test.sh AWD SHARED_DATA same|killed|resnet   (three ctest entries, each short)
 MODE=$3
 AWD=$(realpath "$1")
 MNIST=$(realpath "$2")/mnist
@@ -40,6 +40,46 @@ for f in names:
 PY
   done
 done
+
+# A small ResNet-18 (width 4) with the CIFAR recipe (momentum, warm-up, lr steps, weight
+# decay, normalisation, augmentation, a fixed budget): two learners in one process and
+# over Gloo give the same weights and BatchNorm statistics (each learner's own while
+# training, then recomputed for the mean weights), and the saved solution analyses at fc
+# with Eq. 10 and the duality to rounding: the whole pipeline of SPEC §9, end to end.
+if [ "$MODE" = resnet ]; then
+CIFAR=$(dirname "$MNIST")/cifar10
+NET=(--data "$CIFAR" --arch resnet18 --width 4 --bias true -M 4 --n-test 20 --max-epoch 3 --fixed-epochs -B 5
+     --lr 0.05 --momentum 0.9 --nesterov --warmup-epochs 1 --lr-steps 2 --weight-decay 5e-4 --decay-penalty squared
+     --normalize 0.49,0.48,0.45,0.25,0.24,0.26 --augment)
+for algo in ssgd dpsgd; do
+  "$AWD" train "${NET[@]}" -q --learners 2 --algo $algo -o "$T/local-$algo" >/dev/null 2>"$T/err" ||
+    bad "resnet $algo: in-process run failed: $(cat "$T/err")"
+  mkdir -p "$T/resnet-$algo"
+  (cd "$T/resnet-$algo" && timeout 120 "$AWD" launch -n 2 -- sh -c \
+    'mkdir -p rank$RANK && cd rank$RANK && exec "$0" "$@"' "$AWD" train "${NET[@]}" \
+    --backend gloo --learners 2 --algo $algo -o run >"$T/out" 2>"$T/err") || bad "resnet $algo: launch: $(cat "$T/err")"
+  /usr/bin/python3 - "$T/local-$algo/weights" "$T/resnet-$algo/rank0/run/weights" <<'PY' && ok || bad "resnet $algo: weights differ"
+import glob, os, sys, numpy as np
+local, gloo = sys.argv[1:]
+names = sorted(os.path.basename(f) for f in glob.glob(local + "/*.npy"))
+assert "layer1.0.bn1.running_var.npy" in names and "fc.bias.npy" in names, names
+assert names == sorted(os.path.basename(f) for f in glob.glob(gloo + "/*.npy")), names
+for f in names:
+    a, b = np.load(os.path.join(local, f)), np.load(os.path.join(gloo, f))
+    assert a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5), (f, np.abs(a - b).max())
+PY
+  "$AWD" analyze "$T/local-$algo" -q >"$T/out" 2>"$T/err" || bad "resnet $algo: analyze: $(cat "$T/err")"
+  /usr/bin/python3 - "$T/local-$algo" <<'PY' && ok || bad "resnet $algo: analysis or training record"
+import json, sys
+run = sys.argv[1]
+s = json.load(open(run + "/reanalysis/summary.json"))
+t = json.load(open(run + "/training.json"))
+assert s["layer"] == "fc" and s["N"] == 10 * 32, (s["layer"], s["N"])
+assert s["eq10_residual"] < 1e-12 and s["duality_max_residual"] < 1e-10, (s["eq10_residual"], s["duality_max_residual"])
+assert t["epochs"] == 3 and len(t["history"]) == 3 and all(0 <= h["test_error"] <= 1 for h in t["history"]), t
+PY
+done
+fi
 
 # A rank killed mid-training: launcher and survivors name it, nobody hangs.
 if [ "$MODE" = killed ]; then

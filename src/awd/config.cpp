@@ -1,7 +1,10 @@
 #include "awd/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace awd {
 namespace {
@@ -17,9 +20,24 @@ constexpr double kCifarCnnStopLoss = 1e-2;
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
+
+/// inf and nan pass (or escape) the range checks and would be stored as null.
+void require_finite(const RunConfig& c) {
+  const std::pair<const char*, double> reals[] = {
+      {"label_noise", c.data.label_noise}, {"dropout", c.model.dropout},        {"init_scale", c.model.init_scale},
+      {"lr", c.train.lr},                  {"weight_decay", c.train.weight_decay}, {"stop_loss", c.train.stop_loss},
+      {"stop_accuracy", c.train.stop_accuracy}, {"momentum", c.train.momentum}, {"lr_factor", c.train.lr_factor},
+      {"delta_scale", c.analysis.delta_scale}};
+  for (const auto& [name, v] : reals)
+    require(std::isfinite(v), std::string(name) + " must be a finite number (got " + std::to_string(v) + ")");
+  for (const auto* values : {&c.data.mean, &c.data.std})
+    for (double v : *values) require(std::isfinite(v), "normalize: every mean and deviation must be finite");
+}
+
 }  // namespace
 
 void validate(const RunConfig& c) {
+  require_finite(c);
   require(c.data.per_class >= 1, "per_class (M) must be at least 1");
   require(c.data.n_test >= 1, "n_test must be at least 1");
   require(c.data.label_noise >= 0 && c.data.label_noise < 1, "label_noise (rho) must be in [0, 1)");
@@ -57,6 +75,12 @@ void validate(const RunConfig& c) {
   require(c.analysis.flatness_top >= 0, "flatness_top must be non-negative (0 = no flatness)");
   require(c.analysis.basis_rank >= 0, "basis_rank must be non-negative (0 = dense where the layer fits)");
   require(c.threads >= 0, "threads must be non-negative");
+}
+
+void default_layer_of_arch(RunConfig& c) {
+  if (c.analysis.layer != AnalysisConfig{}.layer) return;
+  if (c.model.arch == Arch::kResnet18) c.analysis.layer = "fc";
+  if (c.model.arch == Arch::kDensenet121) c.analysis.layer = "classifier";
 }
 
 const std::vector<std::string>& preset_names() {
@@ -147,8 +171,7 @@ void apply_preset(RunConfig& c, const std::string& name) {
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
     throw std::invalid_argument("unknown preset '" + name + "' (known: " + known + ")");
   }
-  if (c.model.arch == Arch::kResnet18) c.analysis.layer = "fc";
-  if (c.model.arch == Arch::kDensenet121) c.analysis.layer = "classifier";
+  default_layer_of_arch(c);
   c.model.preset = name;
 }
 

@@ -167,6 +167,11 @@ struct RunConfig {
 /// Throws std::invalid_argument with a one-line message when a value is out of range.
 void validate(const RunConfig& cfg);
 
+/// The default analysed layer, fc2, names no layer of ResNet-18 or
+/// DenseNet-121: with that default they analyse their last layer (fc,
+/// classifier) instead. Any other layer name is left as it is.
+void default_layer_of_arch(RunConfig& cfg);
+
 /// The names apply_preset knows, in the order they are listed to the user.
 const std::vector<std::string>& preset_names();
 

@@ -31,8 +31,18 @@ int run(int argc, char** argv) {
                                                  add_launch(app),       add_solve(app)};
     try {
       app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) {
       return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      // A usage error is like any bad input: one line, exit 2 (CLI11's own codes are 100+).
+      std::string msg = e.what();
+      if (const auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      std::fprintf(stderr, "awd: %s (see awd --help)\n", msg.c_str());
+      return experiments::kExitError;
     }
     for (const auto& sub : subcommands)
       if (*sub.app) return sub.run();

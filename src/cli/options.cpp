@@ -34,7 +34,9 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--n-test", c.data.n_test, "Test samples (class-balanced)")->capture_default_str();
   app.add_option("--label-noise", c.data.label_noise, "rho: fraction of training samples with a wrong label")
       ->capture_default_str();
-  app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")->capture_default_str();
+  app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   add_named_option(app, "--arch", c.model.arch, "Network architecture");
   app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
   app.add_option("--width", c.model.width, "ResNet-18 base width / DenseNet-121 growth rate (0 = the paper's: 64 / 32)")
@@ -60,7 +62,9 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
       ->capture_default_str();
   app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
-  app.add_option("--seed", c.train.seed, "Seed of init, shuffling, dropout and augmentation")->capture_default_str();
+  app.add_option("--seed", c.train.seed, "Seed of init, shuffling, dropout and augmentation")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--momentum", c.train.momentum, "mu: SGD momentum (0 = plain SGD)")->capture_default_str();
   app.add_flag("--nesterov", c.train.nesterov, "Nesterov's momentum");
   app.add_option("--lr-steps", c.train.lr_steps, "Epochs after which lr is multiplied by --lr-factor (e.g. 160,240)")
@@ -116,7 +120,8 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
 void add_common_options(CLI::App& sub, RunConfig& c, CommonFlags& flags) {
   sub.add_option("--config", flags.config_file, "JSON config file (flags override it)");
   sub.add_option("--preset", flags.preset,
-                 "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30) or cifar-cnn; "
+                 "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30), cifar-cnn, resnet18-cifar, "
+                 "densenet121-cifar (SPEC §9 at full scale), resnet18-cifar-cpu or densenet121-cifar-cpu (2 cores); "
                  "applied over --config, flags override it");
   sub.add_option("--threads", c.threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
       ->capture_default_str();
@@ -159,7 +164,8 @@ RunConfig initial_compare_config(int argc, char** argv) {
 
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
-bool begin_command(const RunConfig& cfg, bool& quiet) {
+bool begin_command(RunConfig& cfg, bool& quiet) {
+  default_layer_of_arch(cfg);
   const bool secondary = distributed::is_secondary_rank(cfg.learners.backend);
   if (secondary) quiet = true;
   if (!secondary) util::warn_if_slow_blas();

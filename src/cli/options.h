@@ -46,6 +46,6 @@ std::string self_executable();
 /// the other ranks are made quiet (their errors still reach stderr); rank 0 and
 /// single processes get a warning about a slow BLAS. Returns whether this
 /// process is such another rank.
-bool begin_command(const RunConfig& cfg, bool& quiet);
+bool begin_command(RunConfig& cfg, bool& quiet);
 
 }  // namespace awd::cli

@@ -29,12 +29,7 @@ SweepSpec compare_spec(const RunConfig& base, int64_t repeats) {
 }
 
 void check_learners_fit(const RunConfig& cfg, int64_t train_samples) {
-  const int64_t n = cfg.learners.count, b = cfg.train.batch_size;
-  train::require_learners_fit(n, train_samples);
-  if (n * b > train_samples)
-    throw std::invalid_argument("learners x batch_size = " + std::to_string(n) + " x " + std::to_string(b) + " = " +
-                                std::to_string(n * b) + " exceeds the " + std::to_string(train_samples) +
-                                " training samples (lower --learners or -B, or raise -M)");
+  train::require_batches_fit(cfg.learners.count, cfg.train.batch_size, train_samples);
 }
 
 void check_learners_fit(const RunConfig& cfg) {

@@ -8,6 +8,7 @@
 #include "awd/data/transforms.h"
 #include "awd/distributed/exchange.h"
 #include "awd/duality/sequential_split.h"
+#include "awd/experiments/compare.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/run_dir.h"
 #include "awd/store/run_status.h"
@@ -88,10 +89,16 @@ void prepare_training(const OutputOptions& out, const distributed::Exchange& exc
   fs::remove(fs::path(out.dir) / kFinished);
 }
 
+/// validate() and, for several learners, that their batches fit the training set: before any folder is made.
+void check_before_training(const RunConfig& cfg) {
+  validate(cfg);
+  if (cfg.learners.count > 1) check_learners_fit(cfg);
+}
+
 }  // namespace
 
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
-  validate(cfg);
+  check_before_training(cfg);
   const auto exchange = distributed::make_exchange(cfg.learners);
   prepare_training(out, *exchange);
   return train_on(cfg, data::load_folder(cfg.data.path), out, *exchange);
@@ -99,6 +106,9 @@ train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
                                 bool force) {
+  // The analysis folder is RUN_DIR/NAME: a plain name, never a path out of the run.
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    throw std::invalid_argument("--name must be a plain folder name inside the run directory, not '" + name + "'");
   auto cfg = store::load_run_config(run_dir);
   const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;
@@ -109,7 +119,7 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
 
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
   // Refuse early rather than after training.
-  validate(cfg);
+  check_before_training(cfg);
   const auto exchange = distributed::make_exchange(cfg.learners);
   if (exchange->writes_outputs() && !out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
     throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to overwrite");

@@ -14,6 +14,25 @@ using nlohmann::json;
 namespace awd::store {
 namespace {
 
+template <typename T>
+struct IsVector : std::false_type {};
+template <typename T>
+struct IsVector<std::vector<T>> : std::true_type {};
+
+/// nlohmann converts 20.9 to an integer 20 and -1 to an unsigned 2^64 - 1
+/// without a word: integers must be written as integers, unsigned ones >= 0.
+template <typename T>
+void require_exact(const json& j) {
+  if constexpr (IsVector<T>::value) {
+    if (j.is_array())
+      for (const auto& e : j) require_exact<typename T::value_type>(e);
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!j.is_number_integer()) throw std::invalid_argument("must be an integer, not " + j.dump());
+    if (std::is_unsigned_v<T> && j.get<int64_t>() < 0 && !j.is_number_unsigned())
+      throw std::invalid_argument("must be a non-negative integer, not " + j.dump());
+  }
+}
+
 /// Binds JSON keys of one section to config fields, both ways.
 class Section {
  public:
@@ -24,7 +43,10 @@ class Section {
       read_[key] = [&value](const json& j) { value = parse_option<T>(j.get<std::string>()); };
     } else {
       write_[key] = [&value](json& j) { j = value; };
-      read_[key] = [&value](const json& j) { value = j.get<T>(); };
+      read_[key] = [&value](const json& j) {
+        require_exact<T>(j);
+        value = j.get<T>();
+      };
     }
     order_.push_back(key);
     return *this;

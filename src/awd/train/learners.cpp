@@ -157,6 +157,15 @@ void require_learners_fit(int64_t learners, int64_t train_samples) {
                                 " training samples: every learner needs at least one (lower --learners or raise -M)");
 }
 
+void require_batches_fit(int64_t learners, int64_t batch_size, int64_t train_samples) {
+  require_learners_fit(learners, train_samples);
+  if (learners > 1 && learners * batch_size > train_samples)
+    throw std::invalid_argument("learners x batch_size = " + std::to_string(learners) + " x " +
+                                std::to_string(batch_size) + " = " + std::to_string(learners * batch_size) +
+                                " exceeds the " + std::to_string(train_samples) +
+                                " training samples (lower --learners or -B, or raise -M)");
+}
+
 namespace {
 
 /// One epoch-by-epoch run of n learners; see learners.h.
@@ -170,7 +179,7 @@ class LearnersLoop {
     if (n_ != learners.count)
       throw std::logic_error("exchange holds " + std::to_string(n_) + " learners, config asks for " +
                              std::to_string(learners.count));
-    require_learners_fit(n_, inputs_.size(0));
+    require_learners_fit(n_, inputs_.size(0));  // shorter steps are fine here; users meet require_batches_fit
     // SSGD: every learner is at w_bar, so one model serves all of this
     // process's learners. DPSGD: a model per learner; `model` holds w_bar.
     if (!ssgd_)

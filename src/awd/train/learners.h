@@ -24,6 +24,10 @@ namespace awd::train {
 /// std::invalid_argument (one line) when n learners exceed the training
 /// samples: some learner would never get a sample.
 void require_learners_fit(int64_t learners, int64_t train_samples);
+/// The same, and also when n > 1 learners' batches of b together exceed the
+/// training samples (their batches would no longer be b): what train, run and
+/// compare refuse before anything runs.
+void require_batches_fit(int64_t learners, int64_t batch_size, int64_t train_samples);
 
 /// Trains the learners of `exchange` held by this process; `model` is the
 /// initial network (the same on every process) and ends as w_bar. With
