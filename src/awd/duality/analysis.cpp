@@ -249,6 +249,17 @@ double analysis_memory_bytes(int64_t N, int64_t K, int64_t k) {
   return 8.0 * numbers;
 }
 
+std::string self_check_failure(const AnalysisResult& r) {
+  std::string failure;
+  const double eq10_limit = kEq10Tolerance * std::max(1.0, std::abs(r.pair_gap));
+  if (!(r.eq10_residual <= eq10_limit))  // NaN fails too
+    failure = "Eq. 10 residual " + std::to_string(r.eq10_residual) + " above " + std::to_string(eq10_limit);
+  if (!(r.duality_max_residual <= kDualityTolerance))
+    failure += (failure.empty() ? "" : "; ") + std::string("duality residual ") + std::to_string(r.duality_max_residual) +
+               " above " + std::to_string(kDualityTolerance);
+  return failure;
+}
+
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
   const int64_t k = cfg.basis_rank > 0 ? cfg.basis_rank : (N > kMaxDenseWeights ? kDefaultBasisRank : 0);
   if (k >= N)

@@ -77,6 +77,14 @@ inline constexpr int64_t kDefaultBasisRank = 100;
 /// Hutchinson probes of the trace estimate.
 inline constexpr int64_t kTraceProbes = 30;
 
+/// The self-checks every analysis reports must pass (SPEC §6): Eq. 10's
+/// residual at most kEq10Tolerance max(1, |dL_p|), the duality residual at
+/// most kDualityTolerance nats. Both hold to ~1e-14 in practice.
+inline constexpr double kEq10Tolerance = 1e-9;
+inline constexpr double kDualityTolerance = 1e-8;
+/// What failed ("" when both pass; a NaN residual fails).
+std::string self_check_failure(const AnalysisResult& r);
+
 /// The k of an analysis of N weights: cfg.basis_rank if set, 0 (all N,
 /// dense) where N <= kMaxDenseWeights, kDefaultBasisRank above.
 /// std::invalid_argument when k >= N (the dense path computes all N).

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
+#include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
 #include "awd/duality/given_activities.h"
@@ -150,6 +151,7 @@ AnalysisOutput analyze_features(const std::string& dir, const std::string& out_d
   out.result = duality::analyze(*split, samples, analysis, a.partners);
   store::save_imported_analysis(out_dir, features_config(files, dir, analysis, threads), analysis, subset, out.result);
   out.table = "features   " + dir + "\n" + store::analysis_table(out.result);
+  require_self_checks(out);
   return out;
 }
 

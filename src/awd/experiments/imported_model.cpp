@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
+#include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/data/transforms.h"
 #include "awd/duality/analysis.h"
@@ -119,6 +120,7 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   out.result = duality::analyze(*split, samples, analysis);
   store::save_imported_analysis(out.dir, imported_config(m, folder, analysis, threads), analysis, subset, out.result);
   out.table = "model      " + m.model_path + "\n" + store::analysis_table(out.result);
+  require_self_checks(out);
   return out;
 }
 

@@ -78,6 +78,7 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   out.result = duality::analyze(*split, samples, analysis);
   store::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
   out.table = store::summary_table(run.training, out.result);
+  require_self_checks(out);
   return out;
 }
 
@@ -96,6 +97,11 @@ void check_before_training(const RunConfig& cfg) {
 }
 
 }  // namespace
+
+void require_self_checks(const AnalysisOutput& out) {
+  if (const auto failure = duality::self_check_failure(out.result); !failure.empty())
+    throw std::runtime_error(out.dir + ": self-check failed: " + failure + " (results kept, marked in summary.json)");
+}
 
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
   check_before_training(cfg);

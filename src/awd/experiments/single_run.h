@@ -35,6 +35,10 @@ struct AnalysisOutput {
   std::string table;
   std::string dir;
 };
+/// std::runtime_error (one line) when the saved analysis failed a self-check
+/// (duality::self_check_failure): its results stay, summary.json marks them.
+void require_self_checks(const AnalysisOutput& out);
+
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
                                 const std::string& name, bool force);
 

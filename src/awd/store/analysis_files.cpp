@@ -66,6 +66,9 @@ json analysis_json(const AnalysisConfig& a, const duality::AnalysisResult& r) {
       {"pairs_kept", r.pairs_kept}, {"pairs_skipped", r.pairs_skipped},
       {"flatness_F", flat_F},
       {"seconds", r.seconds}};
+  const auto failure = duality::self_check_failure(r);
+  j["self_check"] = {{"passed", failure.empty()}, {"failure", failure},
+                     {"eq10_tolerance", duality::kEq10Tolerance}, {"duality_tolerance", duality::kDualityTolerance}};
   if (r.top_k) j["top_k"] = top_k_json(*r.top_k);
   if (r.spectrum)
     j["spectrum"] = {{"trace", r.spectrum->trace.mean}, {"trace_standard_error", r.spectrum->trace.standard_error},
