@@ -111,25 +111,44 @@ void reset_preset_fields(RunConfig& c) {
   c.analysis.layer = d.analysis.layer;
 }
 
-/// The CIFAR-10 recipe of SPEC §9 (ResNet-18, DenseNet-121): SGD with
-/// momentum 0.9, weight decay 5e-4 as PyTorch applies it (beta/2 ||w||^2 on
-/// the conv and dense weights, the whole run), a fixed epoch budget with lr
+/// The scale of a CIFAR-10 recipe: the paper's or one that 2 cores train in minutes.
+struct CifarScale {
+  int64_t width, per_class, n_test, learners, batch_size;
+  double lr;
+  int64_t epochs, warmup;
+};
+/// SPEC §9: all of CIFAR-10, 16 learners x 512 = 8192, lr 3.2, 320 epochs, steps at 160 and 240.
+constexpr CifarScale kPaperScale{0, 5000, 10000, 16, 512, 3.2, 320, 5};
+/// README "ResNet-18 and DenseNet-121": narrow networks (width 16, growth 8),
+/// 2000 training images, 4 learners x 32 = 128, 30 epochs.
+constexpr CifarScale kCpuScale{0, 200, 1000, 4, 32, 0.05, 30, 1};
+
+/// The CIFAR-10 recipe of SPEC §9 (ResNet-18, DenseNet-121) at `scale`: SGD
+/// with momentum 0.9, weight decay 5e-4 as PyTorch applies it (beta/2 ||w||^2
+/// on the conv and dense weights, the whole run), a fixed epoch budget with lr
 /// steps by 10 at 1/2 and 3/4 of it, a linear warm-up, per-channel
 /// normalisation with CIFAR-10's training statistics, random crop and flip.
 /// The warm-up is not in the paper's text (SPEC §9 is silent): the linear
 /// scaling rule's lr 3.2 at total batch 8192 needs one (Goyal et al. 2017).
-void cifar_recipe(RunConfig& c, int64_t epochs, int64_t warmup) {
+void cifar_recipe(RunConfig& c, Arch arch, const CifarScale& scale) {
+  c.model.arch = arch;
+  c.model.width = scale.width;
   c.model.bias = true;  // torchvision's fc / classifier have one (so do their weights folders)
+  c.data.per_class = scale.per_class;
+  c.data.n_test = scale.n_test;
   c.data.mean = {0.4914, 0.4822, 0.4465};
   c.data.std = {0.2470, 0.2435, 0.2616};
+  c.learners.count = scale.learners;
+  c.train.batch_size = scale.batch_size;
+  c.train.lr = scale.lr;
   c.train.momentum = 0.9;
   c.train.weight_decay = 5e-4;
   c.train.decay_penalty = DecayPenalty::kSquared;
-  c.train.decay_stop = epochs;
-  c.train.max_epoch = epochs;
+  c.train.decay_stop = scale.epochs;
+  c.train.max_epoch = scale.epochs;
   c.train.fixed_epochs = true;
-  c.train.lr_steps = {epochs / 2, epochs * 3 / 4};
-  c.train.warmup_epochs = warmup;
+  c.train.lr_steps = {scale.epochs / 2, scale.epochs * 3 / 4};
+  c.train.warmup_epochs = scale.warmup;
   c.train.augment = true;
 }
 
@@ -146,26 +165,13 @@ void apply_preset(RunConfig& c, const std::string& name) {
     c.train.lr = kCifarCnnLr;
     c.train.stop_loss = kCifarCnnStopLoss;
   } else if (name == "resnet18-cifar" || name == "densenet121-cifar") {
-    // SPEC §9: all of CIFAR-10, 16 learners x 512 = 8192, lr 3.2, 320 epochs, steps at 160 and 240.
-    c.model.arch = name == "resnet18-cifar" ? Arch::kResnet18 : Arch::kDensenet121;
-    c.data.per_class = 5000;
-    c.data.n_test = 10000;
-    c.learners.count = 16;
-    c.train.batch_size = 512;
-    c.train.lr = 3.2;
-    cifar_recipe(c, 320, 5);
-  } else if (name == "resnet18-cifar-cpu" || name == "densenet121-cifar-cpu") {
-    // What 2 cores train in minutes (README "ResNet-18 and DenseNet-121"): narrow
-    // networks, 2000 training images, 4 learners x 32 = 128, 30 epochs.
-    const bool resnet = name == "resnet18-cifar-cpu";
-    c.model.arch = resnet ? Arch::kResnet18 : Arch::kDensenet121;
-    c.model.width = resnet ? 16 : 8;
-    c.data.per_class = 200;
-    c.data.n_test = 1000;
-    c.learners.count = 4;
-    c.train.batch_size = 32;
-    c.train.lr = 0.05;
-    cifar_recipe(c, 30, 1);
+    cifar_recipe(c, name == "resnet18-cifar" ? Arch::kResnet18 : Arch::kDensenet121, kPaperScale);
+  } else if (name == "resnet18-cifar-cpu") {
+    cifar_recipe(c, Arch::kResnet18, kCpuScale);
+    c.model.width = 16;
+  } else if (name == "densenet121-cifar-cpu") {
+    cifar_recipe(c, Arch::kDensenet121, kCpuScale);
+    c.model.width = 8;
   } else {
     std::string known;
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
