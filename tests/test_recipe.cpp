@@ -39,6 +39,36 @@ TEST(Recipe, MomentumAndNesterovStepAsTorchOptimSgd) {
   EXPECT_TRUE(plain.direction({g})[0].is_same(g));
 }
 
+// The squared penalty beta/2 ||w||^2 on the decayed weights, stepped with
+// momentum, is torch::optim::SGD's weight_decay = beta on those weights.
+TEST(Recipe, SquaredWeightDecayStepsAsTorchOptimWeightDecay) {
+  auto cfg = test_util::small_mnist_config(5, 20);
+  cfg.train.weight_decay = 5e-4;
+  cfg.train.decay_penalty = DecayPenalty::kSquared;
+  cfg.train.momentum = 0.9;
+  const auto s = test_util::samples_of(cfg);
+  auto ours = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
+  auto theirs = ours->copy();
+  const auto params = ours->parameters();
+  std::vector<torch::Tensor> decayed;
+  for (const auto& w : models::decayed_weights(*theirs)) decayed.push_back(w);
+  torch::optim::SGD reference(decayed, torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(5e-4));
+  train::MomentumSgd sgd(cfg.train);
+  for (int t = 0; t < 3; ++t) {
+    const auto x = s.train_inputs.slice(0, 10 * t, 10 * t + 10), y = s.train_labels.slice(0, 10 * t, 10 * t + 10);
+    ours->zero_grad();
+    train::objective(*ours, x, y, cfg.train, true).backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : params) grads.push_back(p.grad());
+    sgd.step(params, grads, 0.05);
+    theirs->zero_grad();
+    torch::nn::functional::cross_entropy(theirs->forward(x), y).backward();
+    reference.step();
+  }
+  const auto a = models::decayed_weights(*ours), b = models::decayed_weights(*theirs);
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_TRUE(torch::allclose(a[k], b[k], 1e-5, 1e-7)) << k;
+}
+
 TEST(Recipe, LearningRateWarmsUpThenSteps) {
   TrainConfig cfg;
   cfg.lr = 0.1;
