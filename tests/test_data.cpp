@@ -111,7 +111,15 @@ TEST(Readers, BrokenIdxFiles) {
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
   test_util::write_bytes(img, good_img.substr(0, 10));
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
+  // A column count corrupted downwards over intact pixels (issue 12): 2 x 1 images
+  // would read the 2 x 2 pixels garbled; the file is longer than its header says.
+  test_util::write_bytes(img, idx_images(0x803, 2, 2, 1, px));
+  expect_error([&] { data::read_idx(img, lab); }, img, "longer than its header");
+  test_util::write_bytes(img, good_img + "x");
+  expect_error([&] { data::read_idx(img, lab); }, img, "longer than its header");
   test_util::write_bytes(img, good_img);
+  test_util::write_bytes(lab, good_lab + "x");
+  expect_error([&] { data::read_idx(img, lab); }, lab, "longer than its header");
   test_util::write_bytes(lab, idx_labels(0x801, 3, std::string{char(1), char(2), char(3)}));
   expect_error([&] { data::read_idx(img, lab); }, lab, "3 labels for 2 images");
   test_util::write_bytes(lab, idx_labels(0x801, 2, std::string{char(1), char(10)}));

@@ -77,10 +77,12 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
   const int64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
   if (rows <= 0 || cols <= 0 || rows > 4096 || cols > 4096) fail(images_path, "implausible image size");
   const int64_t expected = 16 + n * rows * cols;
-  if (static_cast<int64_t>(img.size()) < expected)
-    fail(images_path, "truncated: header promises " + std::to_string(n) + " images of " +
-                          std::to_string(rows) + "x" + std::to_string(cols) + " (" +
-                          std::to_string(expected) + " bytes), file has " +
+  // Longer is as wrong as shorter: a corrupted row or column count over intact
+  // pixels would otherwise read garbled images.
+  if (static_cast<int64_t>(img.size()) != expected)
+    fail(images_path, std::string(static_cast<int64_t>(img.size()) < expected ? "truncated" : "longer than its header") +
+                          ": header promises " + std::to_string(n) + " images of " + std::to_string(rows) + "x" +
+                          std::to_string(cols) + " (" + std::to_string(expected) + " bytes), file has " +
                           std::to_string(img.size()));
 
   const auto lab = read_all(labels_path);
@@ -89,8 +91,9 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
     fail(labels_path, "not an IDX label file (magic " + std::to_string(be32(lab, 0)) +
                           ", expected 2049)");
   const int64_t nl = be32(lab, 4);
-  if (static_cast<int64_t>(lab.size()) < 8 + nl)
-    fail(labels_path, "truncated: header promises " + std::to_string(nl) + " labels, file has " +
+  if (static_cast<int64_t>(lab.size()) != 8 + nl)
+    fail(labels_path, std::string(static_cast<int64_t>(lab.size()) < 8 + nl ? "truncated" : "longer than its header") +
+                          ": header promises " + std::to_string(nl) + " labels, file has " +
                           std::to_string(lab.size() - 8));
   if (nl != n)
     fail(labels_path, std::to_string(nl) + " labels for " + std::to_string(n) + " images in " +

@@ -176,10 +176,10 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
   std::string plot = "plot ";
   for (size_t k = 0; k < clauses.size(); ++k) plot += (k ? ", \\\n     " : "") + clauses[k];
   s << "\nset terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,12'\n"
-    << "set output '" << f.name << ".png'\n"
+    << "set output '" << f.name << ".png.tmp'\n"
     << plot << "\n"
     << "\nset terminal svg size 960,600 dynamic enhanced font 'DejaVu Sans,12'\n"
-    << "set output '" << f.name << ".svg'\n"
+    << "set output '" << f.name << ".svg.tmp'\n"
     << "replot\n"
     << "set output\n";
   return s.str();
@@ -280,7 +280,13 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
   const Extent e = extent(f, t, categorical, logx, logy);
   if (e.points == 0) return false;
   io::write_atomic((dir / (std::string(f.name) + ".gp")).string(), script(f, sweep, parameter, e, logx, logy));
+  // gnuplot writes temporary files, renamed once it succeeded: a killed report
+  // never leaves a half-written (or 0-byte) figure under the final name.
   run_gnuplot(exe, dir.string(), std::string(f.name) + ".gp");
+  for (const char* ext : {".png", ".svg"}) {
+    const auto final_path = dir / (std::string(f.name) + ext);
+    fs::rename(final_path.string() + ".tmp", final_path);
+  }
   return true;
 }
 
