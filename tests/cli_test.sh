@@ -114,6 +114,10 @@ expect_usage_error "analysis name out of the run" "name must be a plain folder n
 expect_usage_error "n x b beyond the training set" "learners x batch_size = 4 x 30 = 120 exceeds the 100" \
   "$AWD" train --data "$MNIST" -M 10 --learners 4 -B 30 -o "$T/v5"
 [ ! -e "$T/v1" ] && [ ! -e "$T/v5" ] && ok || bad "a refused command left a folder behind"
+# awd run checks the layer and the basis rank before training, not after (issue 12 item 9).
+expect_usage_error "run: unknown layer" "no layer named 'fc7'" "$AWD" run "${SMALL[@]}" --layer fc7 -o "$T/v6"
+expect_usage_error "run: basis rank too large" "basis_rank 900 must be below" "$AWD" run "${SMALL[@]}" --basis-rank 900 -o "$T/v7"
+[ ! -e "$T/v6" ] && [ ! -e "$T/v7" ] && ok || bad "a run refused for its layer left a folder behind"
 # Self-checks are enforced: gamma = 1e300 overflows Eq. 10; the results stay, marked.
 expect_usage_error "failed self-check" "huge: self-check failed: Eq. 10 residual" "$AWD" analyze "$T/run" --delta-scale 1e300 --name huge
 /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['self_check']['passed'] is False" \

@@ -96,6 +96,14 @@ void check_before_training(const RunConfig& cfg) {
   if (cfg.learners.count > 1) check_learners_fit(cfg);
 }
 
+/// The analysed layer exists in the network of `cfg`, is dense, and takes the
+/// analysis asked for (basis rank below its size): checked on an untrained
+/// copy before training, not after it.
+void check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
+  const auto model = models::make_classifier(cfg.model, input_shape(folder.test), folder.train.num_classes, 0);
+  duality::effective_basis_rank(model->dense_layer(cfg.analysis.layer)->weight.numel(), cfg.analysis);
+}
+
 }  // namespace
 
 void require_self_checks(const AnalysisOutput& out) {
@@ -105,9 +113,11 @@ void require_self_checks(const AnalysisOutput& out) {
 
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
   check_before_training(cfg);
+  const auto folder = data::load_folder(cfg.data.path);
+  if (cfg.learners.noise_every > 0) check_layer(cfg, folder);  // the noise record reads the layer's Hessian
   const auto exchange = distributed::make_exchange(cfg.learners);
   prepare_training(out, *exchange);
-  return train_on(cfg, data::load_folder(cfg.data.path), out, *exchange);
+  return train_on(cfg, folder, out, *exchange);
 }
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
@@ -126,11 +136,12 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
   // Refuse early rather than after training.
   check_before_training(cfg);
+  const auto folder = data::load_folder(cfg.data.path);
+  check_layer(cfg, folder);
   const auto exchange = distributed::make_exchange(cfg.learners);
   if (exchange->writes_outputs() && !out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
     throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to overwrite");
   prepare_training(out, *exchange);
-  const auto folder = data::load_folder(cfg.data.path);
   train_on(cfg, folder, out, *exchange);
   if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
