@@ -123,7 +123,7 @@ expect_usage_error "failed self-check" "huge: self-check failed: Eq. 10 residual
 /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['self_check']['passed'] is False" \
   "$T/run/huge/summary.json" && ok || bad "failed self-check not marked in summary.json"
 
-expect_error "existing analysis" "already holds a finished run.*--force" "$AWD" analyze "$T/run" --name fisher
+expect_error "existing analysis" "fisher: already holds an analysis of this run \(summary.json\); use --force" "$AWD" analyze "$T/run" --name fisher
 expect_error "output not writable" "cannot create output folder" "$AWD" train "${SMALL[@]}" -o "$T/run/config.json/sub"
 expect_error "bad batch size" "batch_size \(B\) must be at least 1" "$AWD" train "${SMALL[@]}" -B 0 -o "$T/x4"
 expect_error "bad dropout" "dropout \(d\) must be in" "$AWD" train "${SMALL[@]}" -d 1 -o "$T/x5"
@@ -149,8 +149,10 @@ PY
 expect_error "init-from missing folder" "no/weights: not a folder of weights" "$AWD" train "${SMALL[@]}" --init-from "$T/no/weights" -o "$T/x9"
 expect_error "init-from other network" "fc1.weight.npy: shape \[30, 784\], but the model's tensor is \[20, 784\]" \
   "$AWD" train "${SMALL[@]}" --hidden 20,30 --init-from "$T/run/weights" -o "$T/x10"
-# The forced re-run replaces the old one.
-"$AWD" train "${SMALL[@]}" --max-epoch 2 -o "$T/run" --force >/dev/null 2>&1 && ok || bad "--force"
+# The forced re-run replaces the old one, its analyses too (consistency_test.sh tests more).
+cp -r "$T/run" "$T/runF"
+"$AWD" train "${SMALL[@]}" --max-epoch 2 -o "$T/runF" --force >/dev/null 2>&1 && ok || bad "--force"
+[ ! -e "$T/runF/analysis" ] && [ ! -e "$T/runF/fisher" ] && ok || bad "--force left the old run's analyses"
 
 # Sweeps: an interrupted sweep (kill -9 of the sweep and its solutions) resumes
 # and ends with the same finished runs and numbers as an uninterrupted one.
@@ -182,7 +184,7 @@ assert runs(a) == runs(b) and len(runs(a)) == 6, (runs(a), runs(b))
 for r in runs(a):
     sa, sb = json.load(open(os.path.join(a, r))), json.load(open(os.path.join(b, r)))
     for s in (sa, sb):
-        s.pop("seconds"); s["training"].pop("seconds")
+        s.pop("seconds"); s["training"].pop("seconds"); s.pop("run_id")  # each run has its own id
     assert sa == sb, r
 for f in ("summary.csv", "ranks.csv", "solutions.csv"):
     assert open(f"{a}/report/{f}").read() == open(f"{b}/report/{f}").read(), f

@@ -62,12 +62,14 @@ std::string message_of(F f) {
 /// Whether gnuplot is on PATH (figure tests skip without it).
 inline bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
 
-/// A finished solution in `dir`: analysis/summary.json holding `summary_json`,
+/// A finished solution in `dir`, written the way an awd before run ids wrote
+/// it (config.json and the summary carry none): analysis/summary.json holding `summary_json`,
 /// analysis/directions.csv with the analysis' header and the rows
 /// `directions`, and noise.csv when `noise` is not empty.
 inline void write_solution(const std::string& dir, const std::string& summary_json, const std::string& directions,
                            const std::string& noise = "") {
   std::filesystem::create_directories(dir + "/analysis");
+  if (!std::filesystem::exists(dir + "/config.json")) awd::io::write_atomic(dir + "/config.json", "{}");
   awd::io::write_atomic(dir + "/analysis/summary.json", summary_json);
   awd::io::write_atomic(dir + "/analysis/directions.csv",
                         "rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L\n" + directions);
@@ -77,6 +79,7 @@ inline void write_solution(const std::string& dir, const std::string& summary_js
 /// A run whose training diverged: only its training.json, recording so.
 inline void write_diverged_run(const std::string& dir) {
   std::filesystem::create_directories(dir);
+  awd::io::write_atomic(dir + "/config.json", "{}");
   awd::io::write_atomic(dir + "/training.json", R"({"stop_reason": "diverged"})");
 }
 

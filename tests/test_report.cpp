@@ -75,3 +75,29 @@ TEST(Report, MeansAndStandardDeviationsByHand) {
   const auto solutions = test_util::read_bytes((dir / "report" / "solutions.csv").string());
   EXPECT_EQ(std::count(solutions.begin(), solutions.end(), '\n'), 6);
 }
+
+TEST(Report, RefusesASweepWhoseDataChangedSinceTraining) {
+  test_util::TempDir dir;
+  experiments::SweepSpec spec;
+  spec.name = "fake";
+  spec.parameter = "batch_size";
+  spec.values = {25};
+  spec.repeats = 2;
+  io::write_atomic((dir / "sweep.json").string(), experiments::to_json(spec).dump());
+  const auto data = (dir / "labels.bin").string();
+  test_util::write_bytes(data, "0123");
+  for (int64_t r = 0; r < 2; ++r) {
+    const auto run = experiments::solution_dir(dir.str(), spec, 0, r);
+    fs::create_directories(run);
+    // crc32("0123") = a6669d7d (zlib; also Python's zlib.crc32(b"0123"))
+    io::write_atomic(run + "/config.json",
+                     json{{"data_files", {{{"path", fs::absolute(data).string()}, {"bytes", 4}, {"crc32", "a6669d7d"}}}}}
+                         .dump());
+    fake_solution(run, 0.02, 0.1, {4, 2, 1});
+  }
+  EXPECT_NO_THROW(report::verify_sweep_data(dir.str(), spec));
+  test_util::write_bytes(data, "0124");
+  const auto msg = test_util::message_of([&] { report::write_report(dir.str()); });
+  EXPECT_EQ(msg.rfind(fs::absolute(data).string() + ": changed since the run was trained", 0), 0u) << msg;
+  EXPECT_FALSE(fs::exists(dir / "report" / "summary.csv"));
+}

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ int run(int argc, char** argv) {
   } catch (const experiments::TrainingDiverged& e) {
     std::fprintf(stderr, "awd: %s\n", e.what());
     return experiments::kExitDiverged;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "awd: out of memory (the machine could not give what this command asked for)\n");
+    return experiments::kExitError;
   } catch (const std::exception& e) {
     std::string msg = e.what();
     if (const auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);

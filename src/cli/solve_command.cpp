@@ -29,12 +29,14 @@ Subcommand add_solve(CLI::App& app) {
   sub->add_option("--threads", a->threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
       ->capture_default_str();
   return {sub, [a] {
-            // What `awd run --config DIR/request.json -o DIR --force -q --threads T` did.
+            // `awd run --config DIR/request.json -o DIR -q --threads T`: a half-done
+            // solution is finished (only analysed when its training is done); the
+            // sweep's own files in DIR stay.
             RunConfig cfg = store::read_config_file(a->dir + "/request.json");
             cfg.threads = a->threads;
             bool quiet = true;
             const bool secondary = begin_command(cfg, quiet);
-            const auto r = experiments::run_solution(cfg, {a->dir, true, false});
+            const auto r = experiments::run_solution(cfg, {a->dir, false, false, {"request.json", "log.txt", "claim.json"}});
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <regex>
 #include <stdexcept>
@@ -50,22 +49,6 @@ uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
 }
 
 }  // namespace
-
-FileRecord record_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file");
-  FileRecord rec{path, 0, 0};
-  uLong crc = crc32(0L, Z_NULL, 0);
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = in.gcount();
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), static_cast<uInt>(got));
-    rec.bytes += got;
-  }
-  rec.crc32 = static_cast<uint32_t>(crc);
-  return rec;
-}
 
 Dataset read_idx(const std::string& images_path, const std::string& labels_path,
                  int64_t num_classes) {
@@ -234,6 +217,11 @@ DataFolder load_folder(const std::string& dir) {
     if (!ti.empty()) folder.train = read_idx(ti, tl);
     if (!si.empty()) folder.test = read_idx(si, sl);
     else std::swap(folder.train, folder.test);  // a lone split is the one both sets come from
+    if (!folder.single_split() && folder.train.images.sizes().slice(1) != folder.test.images.sizes().slice(1))
+      fail(si, "test images of " + std::to_string(folder.test.images.size(2)) + "x" +
+                   std::to_string(folder.test.images.size(3)) + " do not match the training images of " +
+                   std::to_string(folder.train.images.size(2)) + "x" + std::to_string(folder.train.images.size(3)) +
+                   " in " + ti);
     return folder;
   }
   std::vector<std::string> batches;

@@ -7,17 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "awd/io/file_record.h"
+
 namespace awd::data {
 
-/// A file a data set was read from, recorded for reproducibility.
-struct FileRecord {
-  std::string path;
-  int64_t bytes = 0;
-  uint32_t crc32 = 0;  ///< of the file as stored (compressed if .gz)
-};
-
-/// The path, size and CRC-32 of the file at `path`; std::runtime_error naming it when unreadable.
-FileRecord record_file(const std::string& path);
+/// A file a data set was read from, recorded for reproducibility (io/file_record.h).
+using io::FileRecord;
+using io::record_file;
 
 /// A whole split: inputs float32 [N, ...] (images [N, C, H, W] scaled to [0, 1]), labels int64 [N].
 struct Dataset {

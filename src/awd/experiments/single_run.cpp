@@ -1,6 +1,9 @@
 #include "awd/experiments/single_run.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "awd/data/dataset.h"
@@ -10,19 +13,20 @@
 #include "awd/duality/sequential_split.h"
 #include "awd/experiments/compare.h"
 #include "awd/store/analysis_files.h"
+#include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
 #include "awd/store/run_dir.h"
 #include "awd/store/run_status.h"
 #include "awd/store/weights_folder.h"
 #include "awd/models/classifier.h"
 #include "awd/train/learners.h"
+#include "awd/util/memory.h"
 #include "awd/util/threads.h"
 
 namespace fs = std::filesystem;
 
 namespace awd::experiments {
 namespace {
-constexpr const char* kFinished = "training.json";
-constexpr const char* kAnalysed = "summary.json";
 
 std::vector<int64_t> input_shape(const data::Dataset& ds) {
   auto shape = ds.images.sizes().vec();
@@ -44,28 +48,44 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   std::vector<data::FileRecord> init_files;
   if (!cfg.model.init_from.empty()) init_files = store::read_weights_folder(cfg.model.init_from, *model);
   const bool writes = exchange.writes_outputs();
+  // From here the folder holds this run, unfinished, and nothing of the one it replaces.
+  const auto run_id = writes ? store::begin_run(out.dir, cfg, folder, subset, init_files, out.keep) : "";
   const auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
   const auto result = plain_sgd(cfg.learners)
                           ? train::train_sgd(*model, samples, cfg.train, progress)
                           : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
                                                   exchange, progress);
   if (!writes) return result;  // the process holding learner 0 writes the run directory
-  store::save_run(out.dir, cfg, folder, subset, *model, result, init_files);
+  store::save_trained(out.dir, run_id, *model, result);
   if (result.stop_reason == StopReason::kDiverged)
     throw TrainingDiverged("training diverged at epoch " + std::to_string(result.epochs) +
                            " (non-finite loss); recorded in " + out.dir + "/training.json");
   return result;
 }
 
+/// The data folder read now is the one the run was trained on: the same files, unchanged.
+void require_same_data(const std::string& run_dir, const data::DataFolder& folder) {
+  auto files = folder.train.files;
+  files.insert(files.end(), folder.test.files.begin(), folder.test.files.end());
+  store::require_recorded(run_dir, files);
+  store::DataFileCheck check;
+  check.know(files);
+  check.verify(run_dir);
+}
+
 AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
                           const std::string& name, bool force) {
   const auto& analysis = cfg.analysis;
+  require_same_data(run_dir, folder);
   const auto run = store::load_run(run_dir, folder);
   if (run.training.stop_reason == StopReason::kDiverged)
     throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
   AnalysisOutput out;
   out.dir = (fs::path(run_dir) / name).string();
-  store::prepare_output_dir(out.dir, kAnalysed, force);
+  if (!force && store::analysis_finished(run_dir, name))
+    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
+  store::prepare_output_dir(out.dir, "", true);
+  store::clear_folder(out.dir);  // nothing of an earlier analysis (its flatness.csv, spectrum.csv) stays
   const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
   // The analysis works on a float64 copy of the saved model, cut open at the
@@ -76,24 +96,78 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
   const auto split = duality::sequential_split(*run.model, analysis.layer, pass);
   out.result = duality::analyze(*split, samples, analysis);
-  store::save_analysis(out.dir, cfg, run.subset, run.training, out.result);
+  store::save_analysis(out.dir, run.run_id, cfg, run.subset, run.training, out.result);
   out.table = store::summary_table(run.training, out.result);
   require_self_checks(out);
   return out;
 }
 
-/// Checks the output folder before any data is read; only the writing process touches it.
+/// What a command does in the run directory.
+enum class Plan {
+  kTrain,        ///< train (replacing an unfinished run, or with --force any run), then analyse if asked
+  kAnalyseOnly,  ///< the same training is done: only the analysis is left
+};
+
+/// The first key where the training configurations of `a` and `b` differ
+/// (data, model, training, learners: what the trained weights depend on), "" when none.
+std::string training_difference(const RunConfig& a, const RunConfig& b) {
+  auto ja = store::to_json(a), jb = store::to_json(b);
+  for (auto* j : {&ja, &jb}) {
+    j->erase("threads");
+    j->erase("analysis");
+  }
+  const auto patch = nlohmann::json::diff(ja, jb);
+  return patch.empty() ? "" : patch.front().value("path", "");
+}
+
+/// Decides from what out.dir holds (every process alike, so that the learners
+/// of several processes agree). A trained run of the same training
+/// configuration is only analysed, with or without out.force: training again
+/// would give the same weights, and so rerunning a command after any
+/// interruption finishes its work. Refuses a folder that is not a run's, and
+/// without out.force a run that has nothing left to do.
+Plan plan_run(const RunConfig& cfg, const OutputOptions& out, bool analyse) {
+  const auto state = store::run_state(out.dir, out.keep);
+  if (state == store::RunState::kEmpty || state == store::RunState::kUnfinished) return Plan::kTrain;
+  const auto key = training_difference(store::load_run_config(out.dir), cfg);
+  if (analyse && state == store::RunState::kTrained && key.empty()) return Plan::kAnalyseOnly;
+  if (out.force) return Plan::kTrain;
+  if (!analyse)
+    throw std::runtime_error(out.dir + ": already holds a trained run (training.json); use --force to replace it");
+  if (state == store::RunState::kAnalysed)
+    throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to replace it");
+  if (state == store::RunState::kDiverged)
+    throw std::runtime_error(out.dir + ": holds a run whose training diverged (training.json); use --force to replace it");
+  throw std::runtime_error(out.dir + ": holds a trained run of another configuration (config.json differs at " + key +
+                           "); use --force to replace it");
+}
+
+/// Creates the output folder and checks it is writable, before any data is read.
 void prepare_training(const OutputOptions& out, const distributed::Exchange& exchange) {
-  if (!exchange.writes_outputs()) return;
-  store::prepare_output_dir(out.dir, kFinished, out.force);
-  // A forced re-run must not leave the old finish marker beside new partial files.
-  fs::remove(fs::path(out.dir) / kFinished);
+  if (exchange.writes_outputs()) store::prepare_output_dir(out.dir, "", true);
 }
 
 /// validate() and, for several learners, that their batches fit the training set: before any folder is made.
 void check_before_training(const RunConfig& cfg) {
   validate(cfg);
   if (cfg.learners.count > 1) check_learners_fit(cfg);
+}
+
+/// The training's memory, estimated before the network is first built: per
+/// learner, weights, gradients, the momentum buffer and a working copy in
+/// float32. A network far too large is refused in one line instead of
+/// failing inside LibTorch's allocator (or swapping for hours).
+void check_training_memory(const RunConfig& cfg, const data::DataFolder& folder) {
+  const double params = models::parameter_estimate(cfg.model, input_shape(folder.test), folder.test.num_classes);
+  const double bytes = params * 4.0 * 4.0 * double(std::max<int64_t>(1, cfg.learners.count));
+  const auto limit = util::default_memory_limit();
+  if (limit > 0 && bytes > double(limit)) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.3g", params);
+    throw std::runtime_error(std::string("the network has about ") + count + " parameters: training needs about " +
+                             util::format_bytes(bytes) + ", more than the " + util::format_bytes(double(limit)) +
+                             " this machine can give (see --hidden, --width)");
+  }
 }
 
 /// The analysed layer exists in the network of `cfg`, is dense, and takes the
@@ -114,7 +188,9 @@ void require_self_checks(const AnalysisOutput& out) {
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
   check_before_training(cfg);
   const auto folder = data::load_folder(cfg.data.path);
+  check_training_memory(cfg, folder);
   if (cfg.learners.noise_every > 0) check_layer(cfg, folder);  // the noise record reads the layer's Hessian
+  plan_run(cfg, out, false);
   const auto exchange = distributed::make_exchange(cfg.learners);
   prepare_training(out, *exchange);
   return train_on(cfg, folder, out, *exchange);
@@ -137,12 +213,14 @@ AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
   // Refuse early rather than after training.
   check_before_training(cfg);
   const auto folder = data::load_folder(cfg.data.path);
+  check_training_memory(cfg, folder);
   check_layer(cfg, folder);
+  const auto plan = plan_run(cfg, out, true);
   const auto exchange = distributed::make_exchange(cfg.learners);
-  if (exchange->writes_outputs() && !out.force && fs::exists(fs::path(out.dir) / "analysis" / kAnalysed))
-    throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to overwrite");
-  prepare_training(out, *exchange);
-  train_on(cfg, folder, out, *exchange);
+  if (plan == Plan::kTrain) {
+    prepare_training(out, *exchange);
+    train_on(cfg, folder, out, *exchange);
+  }
   if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
   return analyze_on(out.dir, cfg, folder, "analysis", true);

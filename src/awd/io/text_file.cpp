@@ -1,6 +1,12 @@
 #include "awd/io/text_file.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <vector>
 
 #include <cstdio>
 #include <fstream>
@@ -9,8 +15,20 @@
 
 namespace awd::io {
 
+namespace {
+
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "host";
+  std::string h = host;
+  std::replace(h.begin(), h.end(), '.', '_');  // NAME.tmp.HOST.PID splits at dots
+  return h;
+}
+
+}  // namespace
+
 void write_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = path + ".tmp." + host_name() + "." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error(path + ": cannot write (is the folder writable?)");
@@ -25,6 +43,22 @@ void write_atomic(const std::string& path, const std::string& content) {
     std::remove(tmp.c_str());
     throw std::runtime_error(path + ": cannot rename the finished file into place");
   }
+}
+
+void remove_stale_temporaries(const std::string& dir) {
+  const std::string mine = ".tmp." + host_name() + ".";
+  std::error_code ec;
+  std::vector<std::filesystem::path> stale;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    const auto at = name.rfind(mine);
+    if (at == std::string::npos) continue;
+    const auto digits = name.substr(at + mine.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
+  }
+  for (const auto& p : stale) std::filesystem::remove(p, ec);
 }
 
 std::string read_text(const std::string& path) {

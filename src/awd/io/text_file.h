@@ -5,10 +5,15 @@
 
 namespace awd::io {
 
-/// Writes `content` to a temporary file beside `path` and renames it over
-/// `path`, so a reader (or an interrupted run) never sees half a file.
-/// Throws std::runtime_error naming the path on failure.
+/// Writes `content` to a temporary file beside `path` (PATH.tmp.HOST.PID) and
+/// renames it over `path`, so a reader (or an interrupted run) never sees half
+/// a file. Throws std::runtime_error naming the path on failure.
 void write_atomic(const std::string& path, const std::string& content);
+
+/// Removes the temporaries write_atomic left in `dir` when its process died:
+/// those of this host whose process no longer exists (another machine's, on a
+/// shared folder, may still be written).
+void remove_stale_temporaries(const std::string& dir);
 
 /// Reads a whole file; throws std::runtime_error naming it if it cannot.
 std::string read_text(const std::string& path);

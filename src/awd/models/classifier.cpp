@@ -4,6 +4,7 @@
 #include "awd/models/resnet.h"
 #include "awd/models/training_view.h"
 
+#include <algorithm>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
@@ -149,6 +150,33 @@ torch::nn::Sequential build_stages(const ModelConfig& cfg, const std::vector<int
 }
 
 }  // namespace
+
+double parameter_estimate(const ModelConfig& cfg, const std::vector<int64_t>& input_shape, int64_t num_classes) {
+  // ResNet-18 at w = 64 and DenseNet-121 at k = 32 (torchvision, 10 classes);
+  // their parameters grow with the square of the width.
+  constexpr double kResnet18 = 11.2e6, kDensenet121 = 7.0e6;
+  const auto scaled = [](double base, int64_t width, double paper) {
+    const double r = width > 0 ? double(width) / paper : 1.0;
+    return base * std::max(1.0, r * r);
+  };
+  switch (cfg.arch) {
+    case Arch::kResnet18: return scaled(kResnet18, cfg.width, 64);
+    case Arch::kDensenet121: return scaled(kDensenet121, cfg.width, 32);
+    case Arch::kCnn: break;
+    case Arch::kMlp: {
+      double inputs = 1, total = 0;
+      for (auto d : input_shape) inputs *= double(d);
+      for (auto h : cfg.hidden) {
+        total += (inputs + 1) * double(h);
+        inputs = double(h);
+      }
+      return total + (inputs + 1) * double(num_classes);
+    }
+  }
+  double n = 0;  // the CNN is small and fixed: build it and count
+  for (const auto& p : build_stages(cfg, input_shape, num_classes)->parameters()) n += double(p.numel());
+  return n;
+}
 
 std::shared_ptr<Classifier> make_classifier(const ModelConfig& cfg, std::vector<int64_t> input_shape,
                                             int64_t num_classes, uint64_t seed) {

@@ -46,6 +46,12 @@ class Classifier : public torch::nn::Module {
   std::vector<std::string> names_;
 };
 
+/// About how many parameters the network of `cfg` has, computed from the
+/// configuration alone (nothing allocated): exact for the MLP and the CNN,
+/// scaled from the paper's widths for ResNet-18 (w^2) and DenseNet-121 (k^2).
+/// For the memory estimate made before a network is built.
+double parameter_estimate(const ModelConfig& cfg, const std::vector<int64_t>& input_shape, int64_t num_classes);
+
 /// Builds the network of `cfg` for inputs of shape [C, H, W] and initialises
 /// it (models::initialize), seeded by `seed`. Throws std::invalid_argument
 /// for arch cnn with inputs other than [3, 32, 32], and for resnet18 and

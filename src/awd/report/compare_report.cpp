@@ -380,10 +380,12 @@ std::string compare_table(const CompareStats& st, const std::string& setting, co
 
 std::string write_compare_report(const std::string& dir) {
   const auto spec = experiments::load_sweep(dir);
+  verify_sweep_data(dir, spec);
   const auto sols = read_solutions(dir, spec);
   const auto st = aggregate_compare(dir);
   const fs::path rdir = fs::path(dir) / "report";
   fs::create_directories(rdir);
+  io::remove_stale_temporaries(rdir.string());  // of a report killed while writing
   io::write_atomic((rdir / "compare.csv").string(), compare_csv(st));
   io::write_atomic((rdir / "noise_summary.csv").string(), noise_summary_csv(st));
   write_noise_records(rdir, sols, st);

@@ -14,6 +14,7 @@
 #include "awd/io/text_file.h"
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
+#include "awd/store/data_check.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -228,11 +229,22 @@ std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
   return out;
 }
 
+void verify_sweep_data(const std::string& sweep_dir, const SweepSpec& spec) {
+  store::DataFileCheck check;  // a sweep's solutions share their data files: each CRC is computed once
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const auto dir = experiments::solution_dir(sweep_dir, spec, v, r);
+      if (store::analysis_finished(dir)) check.verify(dir);
+    }
+}
+
 std::string write_report(const std::string& sweep_dir, const ReportAddition& addition) {
   const auto spec = experiments::load_sweep(sweep_dir);
+  verify_sweep_data(sweep_dir, spec);
   const auto stats = aggregate_sweep(sweep_dir);
   const fs::path rdir = fs::path(sweep_dir) / "report";
   fs::create_directories(rdir);
+  io::remove_stale_temporaries(rdir.string());  // of a report killed while writing
   io::write_atomic((rdir / "summary.csv").string(), summary_csv(spec, stats));
   io::write_atomic((rdir / "ranks.csv").string(), ranks_csv(stats));
   io::write_atomic((rdir / "solutions.csv").string(), solutions_csv(sweep_dir, spec));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "awd/experiments/parameters.h"
+#include "awd/experiments/sweep.h"
 #include "awd/report/figure_table.h"
 
 namespace awd::report {
@@ -38,6 +39,11 @@ struct ValueStats {
   std::vector<std::vector<double>> rank_means;  ///< [rank][column of kRankColumns]
 };
 
+/// Checks that every finished solution of the sweep in `sweep_dir` was
+/// trained on data files that are still as they were (store/data_check.h);
+/// std::runtime_error naming the first changed file.
+void verify_sweep_data(const std::string& sweep_dir, const experiments::SweepSpec& spec);
+
 /// Reads every finished solution of the sweep in `sweep_dir`.
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir);
 
@@ -48,7 +54,8 @@ struct ReportAddition {
   std::string html;
 };
 
-/// Writes SWEEP_DIR/report/{summary.csv, ranks.csv, solutions.csv, report.json},
+/// Checks the data (verify_sweep_data), then writes
+/// SWEEP_DIR/report/{summary.csv, ranks.csv, solutions.csv, report.json},
 /// the figures and report.html; returns the table for stdout. A missing
 /// gnuplot skips the figures with a one-line warning on stderr.
 std::string write_report(const std::string& sweep_dir, const ReportAddition& addition = {});

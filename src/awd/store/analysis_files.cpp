@@ -156,11 +156,14 @@ void save_tables(const std::string& dir, const data::Subset& subset, const duali
 
 }  // namespace
 
-void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
-                   const train::TrainResult& training, const duality::AnalysisResult& r) {
+void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
+                   const data::Subset& subset, const train::TrainResult& training,
+                   const duality::AnalysisResult& r) {
   save_tables(dir, subset, r);
-  // Last: summary.json marks a finished analysis.
-  io::write_atomic(join(dir, "summary.json"), summary_json(cfg, training, r).dump(1) + "\n");
+  // Last: summary.json marks a finished analysis of the run `run_id`.
+  auto j = summary_json(cfg, training, r);
+  j["run_id"] = run_id;
+  io::write_atomic(join(dir, "summary.json"), j.dump(1) + "\n");
 }
 
 void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,

@@ -18,9 +18,11 @@
 
 namespace awd::store {
 
-/// Writes the files above into `dir`, summary.json last.
-void save_analysis(const std::string& dir, const RunConfig& cfg, const data::Subset& subset,
-                   const train::TrainResult& training, const duality::AnalysisResult& result);
+/// Writes the files above into `dir`, summary.json last; summary.json carries
+/// `run_id`, the id of the run analysed (run_status.h).
+void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
+                   const data::Subset& subset, const train::TrainResult& training,
+                   const duality::AnalysisResult& result);
 
 /// The same files for a model awd did not train (awd analyze --model or
 /// --features): `config` (what was analysed: the model or feature files, the

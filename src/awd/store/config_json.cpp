@@ -134,8 +134,8 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
       cfg.threads = v.get<int>();
     } else if (secs.count(k)) {
       secs.at(k).load(v, source + ": " + k);
-    } else if (k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
-               k != "blas") {
+    } else if (k != "run_id" && k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
+               k != "blas") {  // what a run's config.json records beside its configuration
       throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }

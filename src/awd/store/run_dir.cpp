@@ -1,7 +1,6 @@
 #include "awd/store/run_dir.h"
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -23,9 +22,8 @@ namespace {
 json files_json(const std::vector<data::FileRecord>& files) {
   json out = json::array();
   for (const auto& f : files) {
-    char crc[9];
-    std::snprintf(crc, sizeof crc, "%08x", f.crc32);
-    out.push_back({{"path", fs::absolute(f.path).lexically_normal().string()}, {"bytes", f.bytes}, {"crc32", crc}});
+    out.push_back({{"path", fs::absolute(f.path).lexically_normal().string()}, {"bytes", f.bytes},
+                   {"crc32", io::crc32_hex(f.crc32)}});
   }
   return out;
 }
@@ -75,12 +73,33 @@ std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
   return csv.str();
 }
 
+/// The sample indices and labels config.json records fit the data folder
+/// (a hand-edited config must not reach LibTorch as an index out of range).
+void check_samples(const std::string& cpath, const data::Subset& subset, const data::DataFolder& folder) {
+  const int64_t src = subset.single_split ? folder.test.size() : folder.train.size();
+  for (auto i : subset.train_indices)
+    if (i < 0 || i >= src) throw std::runtime_error(cpath + ": training index " + std::to_string(i) + " is not in the data");
+  for (auto i : subset.test_indices)
+    if (i < 0 || i >= folder.test.size())
+      throw std::runtime_error(cpath + ": test index " + std::to_string(i) + " is not in the data");
+  if (subset.train_labels.size() != subset.train_indices.size())
+    throw std::runtime_error(cpath + ": " + std::to_string(subset.train_labels.size()) + " training labels for " +
+                             std::to_string(subset.train_indices.size()) + " training samples");
+  const int64_t classes = folder.test.num_classes;
+  for (auto y : subset.train_labels)
+    if (y < 0 || y >= classes)
+      throw std::runtime_error(cpath + ": training label " + std::to_string(y) + " is out of range 0.." +
+                               std::to_string(classes - 1));
+}
+
 }  // namespace
 
-void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
-              const data::Subset& subset, models::Classifier& model, const train::TrainResult& result,
-              const std::vector<data::FileRecord>& init_files) {
+std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
+                      const data::Subset& subset, const std::vector<data::FileRecord>& init_files,
+                      const std::vector<std::string>& keep) {
+  const auto run_id = new_run_id();
   json j = to_json(cfg);
+  j["run_id"] = run_id;
   j["awd_version"] = AWD_VERSION;
   j["blas"] = util::blas_info().config;
   auto files = folder.train.files;
@@ -95,12 +114,21 @@ void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFold
                   {"train_labels", subset.train_labels},
                   {"corrupted", corrupted},
                   {"test_indices", subset.test_indices}};
+  // One rename turns the old run into this unfinished one (its results no
+  // longer carry the id of config.json); what is left of it goes next.
   io::write_atomic(join(dir, "config.json"), j.dump(1) + "\n");
+  clear_run_dir(dir, keep);
+  return run_id;
+}
 
+void save_trained(const std::string& dir, const std::string& run_id, models::Classifier& model,
+                  const train::TrainResult& result) {
   io::write_atomic(join(dir, "model.pt"), models::checkpoint_bytes(model));
   write_weights_folder(join(dir, "weights"), model);
   if (!result.noise.empty()) io::write_atomic(join(dir, "noise.csv"), noise_csv(result.noise));
-  io::write_atomic(join(dir, "training.json"), training_json(result).dump(1) + "\n");
+  auto t = training_json(result);
+  t["run_id"] = run_id;
+  io::write_atomic(join(dir, "training.json"), t.dump(1) + "\n");
 }
 
 RunConfig load_run_config(const std::string& dir) {
@@ -115,10 +143,21 @@ SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
   SavedRun run;
   run.config = load_run_config(dir);
   const auto tpath = join(dir, "training.json");
-  if (!fs::exists(tpath)) throw std::runtime_error(dir + ": the run did not finish (no training.json)");
   const auto cpath = join(dir, "config.json");
+  if (!fs::exists(tpath)) throw std::runtime_error(dir + ": the run did not finish (no training.json)");
+  if (!training_finished(dir))
+    throw std::runtime_error(tpath + ": belongs to another run than " + cpath +
+                             " (an interrupted replacement); run the training again");
+  try {
+    run.training = training_from_json(read_json(tpath));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(tpath + ": incomplete training record (" + std::string(e.what()) + ")");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(tpath + ": " + e.what());
+  }
   try {
     const json j = read_json(cpath);
+    run.run_id = j.value("run_id", "");
     const auto& s = j.at("samples");
     run.subset.single_split = s.at("single_split").get<bool>();
     run.subset.train_indices = s.at("train_indices").get<std::vector<int64_t>>();
@@ -126,19 +165,12 @@ SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
     run.subset.test_indices = s.at("test_indices").get<std::vector<int64_t>>();
     run.subset.corrupted.assign(run.subset.train_indices.size(), false);
     for (auto i : s.at("corrupted").get<std::vector<int64_t>>()) run.subset.corrupted.at(i) = true;
-    run.training = training_from_json(read_json(tpath));
   } catch (const json::exception& e) {
     throw std::runtime_error(cpath + ": incomplete run record (" + std::string(e.what()) + ")");
   } catch (const std::out_of_range&) {
-    throw std::runtime_error(cpath + ": sample indices out of range");
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(tpath + ": " + e.what());
+    throw std::runtime_error(cpath + ": a corrupted sample index is out of range");
   }
-  const int64_t src = run.subset.single_split ? folder.test.size() : folder.train.size();
-  for (auto i : run.subset.train_indices)
-    if (i < 0 || i >= src) throw std::runtime_error(cpath + ": training index " + std::to_string(i) + " is not in the data");
-  for (auto i : run.subset.test_indices)
-    if (i < 0 || i >= folder.test.size()) throw std::runtime_error(cpath + ": test index " + std::to_string(i) + " is not in the data");
+  check_samples(cpath, run.subset, folder);
   auto shape = folder.test.images.sizes().vec();
   shape.erase(shape.begin());
   run.model = models::make_classifier(run.config.model, shape, folder.test.num_classes, run.config.train.seed);

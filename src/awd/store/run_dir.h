@@ -1,10 +1,11 @@
 // The run directory: what a run writes and what `awd analyze` reads back.
 //
-//   RUN_DIR/config.json     full configuration, seeds, version, data files, sample indices
+//   RUN_DIR/config.json     run id, full configuration, seeds, version, data files, sample indices;
+//                           written first: a run without training.json of its id is unfinished
 //   RUN_DIR/model.pt        LibTorch checkpoint of the trained network
 //   RUN_DIR/weights/*.npy   every parameter and buffer, readable by numpy alone (weights_folder.h)
 //   RUN_DIR/noise.csv       the noise eta(t) of SPEC §8 every learners.noise_every steps (when on)
-//   RUN_DIR/training.json   stop reason, epochs, loss history; written last: marks a finished run
+//   RUN_DIR/training.json   run id, stop reason, epochs, loss history; written last: marks a trained run
 //   RUN_DIR/<analysis>/     analysis_files.h
 #pragma once
 #include <memory>
@@ -19,20 +20,31 @@
 
 namespace awd::store {
 
-/// Everything `awd train` writes, training.json last. `init_files` are the
-/// files the weights were started from (cfg.model.init_from), recorded in
-/// config.json as init_files the way data_files are.
-void save_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
-              const data::Subset& subset, models::Classifier& model, const train::TrainResult& result,
-              const std::vector<data::FileRecord>& init_files = {});
+/// Starts a run in `dir`: writes config.json (full configuration, a fresh run
+/// id, version, data files, sample indices) over whatever was there, then
+/// removes everything else of the run it replaces, except the `keep` entries
+/// (a sweep's request.json and log.txt). `init_files` are the files the
+/// weights were started from (cfg.model.init_from), recorded as init_files
+/// the way data_files are. Returns the run id.
+std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,
+                      const data::Subset& subset, const std::vector<data::FileRecord>& init_files,
+                      const std::vector<std::string>& keep);
+
+/// The trained network, its noise record and training.json, written last: it
+/// carries `run_id` and marks the run trained.
+void save_trained(const std::string& dir, const std::string& run_id, models::Classifier& model,
+                  const train::TrainResult& result);
 
 struct SavedRun {
+  std::string run_id;  ///< "" for a run of an awd before run ids
   RunConfig config;
   data::Subset subset;
   std::shared_ptr<models::Classifier> model;
   train::TrainResult training;
 };
-/// Reads a finished run directory back (model included).
+/// Reads a trained run back (model included); refuses a run whose
+/// training.json is missing or belongs to another run, and sample indices or
+/// labels that do not fit `folder`.
 SavedRun load_run(const std::string& dir, const data::DataFolder& folder);
 /// The configuration of a run directory (config.json alone).
 RunConfig load_run_config(const std::string& dir);

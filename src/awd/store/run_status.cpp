@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
+#include <random>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -19,28 +23,120 @@ void prepare_output_dir(const std::string& dir, const std::string& marker, bool 
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw std::runtime_error(dir + ": cannot create output folder (" + ec.message() + ")");
   if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error(dir + ": output folder is not writable");
+  io::remove_stale_temporaries(dir);
   if (!force && fs::exists(fs::path(dir) / marker))
     throw std::runtime_error(dir + ": already holds a finished run (" + marker + "); use --force to overwrite");
+}
+
+namespace {
+
+/// The run id a JSON file records: nullopt when the file is missing or not a
+/// readable JSON object (half-written, foreign), "" when it records none.
+std::optional<std::string> recorded_run_id(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  try {
+    const auto j = json::parse(io::read_text(path.string()));
+    if (!j.is_object()) return std::nullopt;
+    const auto id = j.find("run_id");
+    if (id == j.end()) return std::string();
+    if (!id->is_string()) return std::nullopt;
+    return id->get<std::string>();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+/// `file` exists and carries the run id of RUN_DIR/config.json.
+bool belongs_to_run(const fs::path& run_dir, const fs::path& file) {
+  const auto run = recorded_run_id(run_dir / "config.json");
+  const auto own = recorded_run_id(file);
+  return run && own && *run == *own;
+}
+
+/// What write_atomic leaves behind when killed: NAME.tmp.PID.
+bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
+
+bool kept(const std::string& name, const std::vector<std::string>& keep) {
+  return std::find(keep.begin(), keep.end(), name) != keep.end();
+}
+
+void remove_entry(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+  if (ec) throw std::runtime_error(p.string() + ": cannot remove (" + ec.message() + ")");
+}
+
+}  // namespace
+
+std::string new_run_id() {
+  std::random_device rd;
+  const uint64_t id = (uint64_t(rd()) << 32) ^ uint64_t(rd());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+  return hex;
 }
 
 std::string summary_path(const std::string& run_dir) {
   return (fs::path(run_dir) / "analysis" / "summary.json").string();
 }
 
-bool analysis_finished(const std::string& run_dir) { return fs::exists(summary_path(run_dir)); }
+bool training_finished(const std::string& run_dir) {
+  return belongs_to_run(run_dir, fs::path(run_dir) / "training.json");
+}
+
+bool analysis_finished(const std::string& run_dir, const std::string& name) {
+  return belongs_to_run(run_dir, fs::path(run_dir) / name / "summary.json");
+}
 
 bool training_diverged(const std::string& run_dir) {
-  const auto t = fs::path(run_dir) / "training.json";
-  if (!fs::exists(t)) return false;
+  if (!training_finished(run_dir)) return false;
   try {
-    return json::parse(io::read_text(t.string())).value("stop_reason", "") == "diverged";
+    return json::parse(io::read_text((fs::path(run_dir) / "training.json").string())).value("stop_reason", "") ==
+           "diverged";
   } catch (const std::exception&) {
-    return false;  // half-written or foreign: the solution is redone, not counted as diverged
+    return false;
   }
 }
 
 bool solution_finished(const std::string& run_dir) {
   return analysis_finished(run_dir) || training_diverged(run_dir);
+}
+
+RunState run_state(const std::string& dir, const std::vector<std::string>& keep) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return RunState::kEmpty;
+  if (!fs::exists(fs::path(dir) / "config.json")) {
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const auto name = e.path().filename().string();
+      if (!kept(name, keep) && !is_temporary(name))
+        throw std::runtime_error(dir + ": not a run directory (holds '" + name +
+                                 "' and no config.json); use a new or empty folder");
+    }
+    return RunState::kEmpty;
+  }
+  if (!training_finished(dir)) return RunState::kUnfinished;
+  if (training_diverged(dir)) return RunState::kDiverged;
+  return analysis_finished(dir) ? RunState::kAnalysed : RunState::kTrained;
+}
+
+void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep) {
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    if (name != "config.json" && !kept(name, keep)) doomed.push_back(e.path());
+  }
+  if (ec) throw std::runtime_error(dir + ": cannot read folder (" + ec.message() + ")");
+  for (const auto& p : doomed) remove_entry(p);
+}
+
+void clear_folder(const std::string& dir) {
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(dir, ec)) doomed.push_back(e.path());
+  if (ec) throw std::runtime_error(dir + ": cannot read folder (" + ec.message() + ")");
+  for (const auto& p : doomed) remove_entry(p);
 }
 
 namespace {
