@@ -1,11 +1,15 @@
 // Sweeps: experiment files, the solutions' configurations and folders, the
-// spec of a categorical sweep.
+// spec of a categorical sweep, the folder's experiment record.
 #include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "awd/experiments/sweep.h"
 #include "test_files.h"
@@ -135,5 +139,79 @@ TEST(Sweep, NumericSweepsAreWrittenAsBefore) {
     ASSERT_EQ(read.at("values").size(), file.at("values").size()) << e.path();
     for (size_t i = 0; i < file.at("values").size(); ++i)
       EXPECT_EQ(read.at("values")[i].get<double>(), file.at("values")[i].get<double>()) << e.path();
+  }
+}
+
+namespace {
+
+experiments::SweepSpec lr_sweep(std::vector<double> values, int64_t repeats) {
+  experiments::SweepSpec spec;
+  spec.name = "lr";
+  spec.parameter = "lr";
+  for (double v : values) spec.values.emplace_back(v);
+  spec.repeats = repeats;
+  return spec;
+}
+
+}  // namespace
+
+TEST(Sweep, FolderJoinsItsExperimentAndRefusesAnother) {
+  test_util::TempDir dir;
+  const auto sweep = (dir / "s").string();
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), sweep);
+  EXPECT_EQ(experiments::load_sweep(sweep).repeats, 2);
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), sweep);  // a second worker joins
+  // More repeats extend the experiment; fewer leave the record as it is.
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 5), sweep);
+  EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 3), sweep);
+  EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
+  try {
+    experiments::enter_sweep_dir(lr_sweep({0.3}, 1), sweep);
+    ADD_FAILURE() << "another experiment was let in";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()),
+              sweep + ": holds a sweep of another experiment (" + sweep + "/sweep.json differs); use a new folder");
+  }
+  EXPECT_EQ(experiments::load_sweep(sweep).values.size(), 2u);
+}
+
+TEST(Sweep, TwoExperimentsRacingForAnEmptyFolderOneWins) {
+  // Processes started at one signal: per round one experiment owns the folder,
+  // and every process of the other is refused.
+  for (int round = 0; round < 5; ++round) {
+    test_util::TempDir dir;
+    const auto sweep = (dir / "s").string();
+    int go[2];
+    ASSERT_EQ(::pipe(go), 0);
+    std::vector<pid_t> pids;
+    for (int k = 0; k < 6; ++k) {
+      const pid_t pid = ::fork();
+      if (pid == 0) {
+        ::close(go[1]);
+        char c;
+        [[maybe_unused]] auto r = ::read(go[0], &c, 1);
+        try {
+          experiments::enter_sweep_dir(lr_sweep({k % 2 ? 0.1 : 0.3}, 1), sweep);
+          ::_exit(k % 2 ? 11 : 13);
+        } catch (const std::exception&) {
+          ::_exit(0);
+        }
+      }
+      pids.push_back(pid);
+    }
+    ::close(go[0]);
+    ::close(go[1]);
+    int admitted[2] = {0, 0};
+    for (const pid_t pid : pids) {
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      ASSERT_TRUE(WIFEXITED(status));
+      if (WEXITSTATUS(status) == 11) ++admitted[1];
+      if (WEXITSTATUS(status) == 13) ++admitted[0];
+    }
+    const bool first_won = experiments::load_sweep(sweep).values.at(0).number() == 0.3;
+    EXPECT_EQ(admitted[0], first_won ? 3 : 0) << "round " << round;
+    EXPECT_EQ(admitted[1], first_won ? 0 : 3) << "round " << round;
   }
 }

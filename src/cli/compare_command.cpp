@@ -16,7 +16,7 @@ struct CompareArgs {
   CommonFlags flags;
   std::string out_dir;
   int64_t repeats = experiments::kCompareRepeats;
-  int jobs = 2;
+  SweepRun run;
 };
 
 }  // namespace
@@ -31,7 +31,8 @@ Subcommand add_compare(CLI::App& app, Context& ctx) {
   sub->add_option("-o,--out", a->out_dir, "Compare directory (an interrupted compare resumes there)")->required();
   sub->add_option("--repeats", a->repeats, "Repeats per algorithm, with seeds seed+0 .. seed+R-1")
       ->capture_default_str();
-  sub->add_option("-j,--jobs", a->jobs, "Solutions trained at once, one process each")->capture_default_str();
+  sub->add_option("-j,--jobs", a->run.jobs, "Solutions trained at once, one process each")->capture_default_str();
+  add_claim_timeout_option(*sub, a->run);
   add_training_options(*sub, cfg);
   sub->remove_option(sub->get_option("--algo"));  // compare trains both; --algo would be ignored
   add_analysis_options(*sub, cfg.analysis);
@@ -40,7 +41,10 @@ Subcommand add_compare(CLI::App& app, Context& ctx) {
             begin_command(ctx.spec.base, quiet);  // the run configuration, as for every command (local backend)
             const auto spec = experiments::compare_spec(ctx.compare_cfg, a->repeats);
             experiments::check_learners_fit(spec.base);
-            return run_sweep_and_report(spec, {a->out_dir, a->jobs, quiet}, "compare", report::write_compare_report);
+            SweepRun run = a->run;
+            run.out_dir = a->out_dir;
+            run.quiet = quiet;
+            return run_sweep_and_report(spec, run, "compare", report::write_compare_report);
           }};
 }
 

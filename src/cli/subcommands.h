@@ -40,11 +40,17 @@ struct SweepRun {
   std::string out_dir;
   int jobs = 2;        ///< solutions at once, one `awd solve` process each
   bool quiet = false;  ///< no progress lines
+  double claim_timeout = experiments::kDefaultClaimTimeout;  ///< seconds (experiments::SweepOptions)
 };
+
+/// Adds --claim-timeout (sweeps shared by several processes) to a sweep or compare.
+void add_claim_timeout_option(CLI::App& sub, SweepRun& run);
 
 /// Runs the sweep `spec` (experiments::run_sweep), writes its report with
 /// `write_report` and prints the table it returns, then the status line
-/// "WHAT: N solutions, ... report: OUT/report". Returns kExitSolutionsFailed
+/// "WHAT: N solutions, A already finished, R run, D diverged, F failed, O
+/// finished by other workers; report: OUT/report" (run, diverged and failed by
+/// this process). Returns kExitSolutionsFailed
 /// when a solution failed, else kExitOk.
 int run_sweep_and_report(const experiments::SweepSpec& spec, const SweepRun& run, const std::string& what,
                          const std::function<std::string(const std::string&)>& write_report);

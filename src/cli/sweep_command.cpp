@@ -21,7 +21,7 @@ struct SweepArgs {
   CommonFlags flags;
   std::string experiment_file, out_dir, parameter;
   std::vector<std::string> values;
-  int jobs = 2;
+  SweepRun run;
 };
 
 /// The experiment: --experiment FILE (read before parsing) with --param and
@@ -43,11 +43,21 @@ experiments::SweepSpec sweep_from_flags(experiments::SweepSpec spec, const Sweep
 
 int run_sweep_and_report(const experiments::SweepSpec& spec, const SweepRun& run, const std::string& what,
                          const std::function<std::string(const std::string&)>& write_report) {
-  const auto st = experiments::run_sweep(spec, {run.out_dir, run.jobs, self_executable(), !run.quiet});
+  const auto st =
+      experiments::run_sweep(spec, {run.out_dir, run.jobs, self_executable(), !run.quiet, run.claim_timeout});
   std::printf("%s", write_report(run.out_dir).c_str());
-  std::printf("%s: %d solutions, %d already finished, %d run, %d diverged, %d failed; report: %s/report\n",
-              what.c_str(), st.total, st.already_done, st.ran, st.diverged, st.failed, run.out_dir.c_str());
+  std::printf(
+      "%s: %d solutions, %d already finished, %d run, %d diverged, %d failed, %d finished by other workers; "
+      "report: %s/report\n",
+      what.c_str(), st.total, st.already_done, st.ran, st.diverged, st.failed, st.by_others, run.out_dir.c_str());
   return st.failed ? experiments::kExitSolutionsFailed : experiments::kExitOk;
+}
+
+void add_claim_timeout_option(CLI::App& sub, SweepRun& run) {
+  sub.add_option("--claim-timeout", run.claim_timeout,
+                 "Seconds after which a solution claimed by a worker that stopped refreshing its claim "
+                 "(a dead node) is taken over, when several awd processes share the folder (docs/cluster.md)")
+      ->capture_default_str();
 }
 
 Subcommand add_sweep(CLI::App& app, Context& ctx) {
@@ -65,14 +75,18 @@ Subcommand add_sweep(CLI::App& app, Context& ctx) {
       ->delimiter(',');
   sub->add_option("--repeats", ctx.spec.repeats, "Repeats per value, with seeds seed+0 .. seed+R-1")
       ->capture_default_str();
-  sub->add_option("-j,--jobs", a->jobs, "Solutions trained at once, one process each")->capture_default_str();
+  sub->add_option("-j,--jobs", a->run.jobs, "Solutions trained at once, one process each")->capture_default_str();
+  add_claim_timeout_option(*sub, a->run);
   add_training_options(*sub, cfg);
   add_analysis_options(*sub, cfg.analysis);
   return {sub, [a, &ctx] {
             bool quiet = a->flags.quiet;
             begin_command(ctx.spec.base, quiet);
             const auto spec = sweep_from_flags(ctx.spec, *a);
-            return run_sweep_and_report(spec, {a->out_dir, a->jobs, quiet}, "sweep",
+            SweepRun run = a->run;
+            run.out_dir = a->out_dir;
+            run.quiet = quiet;
+            return run_sweep_and_report(spec, run, "sweep",
                                         [](const std::string& dir) { return report::write_report(dir); });
           }};
 }

@@ -6,7 +6,17 @@
 //   SWEEP_DIR/sweep.json                          the experiment (refuses to mix with another)
 //   SWEEP_DIR/runs/<parameter>=<value>/rep<r>/    run directories (request.json, log.txt, ...)
 //                                                 e.g. runs/lr=0.1/rep0, runs/algo=dpsgd/rep0
+//   SWEEP_DIR/runs/.../rep<r>/claim.json          while a worker trains the solution (io/claim_file.h)
 //   SWEEP_DIR/report/                             written by report::write_report (the command calls it)
+//
+// Any number of sweep processes ("workers") may run on one folder, on one
+// machine or on several sharing a filesystem (docs/cluster.md): sweep.json is
+// created exclusively, so two experiments cannot both take an empty folder,
+// and each solution is claimed before it is trained, so every solution is
+// trained by one worker. A worker trains what is unclaimed, takes over claims
+// whose holder stopped refreshing them for the claim timeout (or whose holder
+// was a process of its own host that is gone), and ends when every solution
+// is finished or was tried by it once.
 //
 // Each solution runs in a child process of its own (isolation: a crash or a
 // kill -9 takes one solution, not the sweep), through one internal entry point:
@@ -55,20 +65,43 @@ std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, si
 /// {executable, "solve", solution_dir, "--threads", T}.
 std::vector<std::string> solve_command(const std::string& executable, const std::string& solution_dir, int threads);
 
+/// Seconds without a heartbeat after which another worker takes a solution's
+/// claim over (the holder refreshes it every tenth of this).
+inline constexpr double kDefaultClaimTimeout = 120;
+
 struct SweepOptions {
   std::string dir;
   int jobs = 1;              ///< solutions trained at once, each in its own process
   std::string executable;    ///< the awd binary that runs one solution
   bool progress = true;
+  double claim_timeout = kDefaultClaimTimeout;  ///< seconds, see kDefaultClaimTimeout
 };
 
+/// What one worker saw and did. already_done + ran + diverged + by_others
+/// solutions are finished; failed ones are not (each worker tries a solution
+/// once; another worker may try it again).
 struct SweepStatus {
-  int total = 0, already_done = 0, ran = 0, diverged = 0, failed = 0;
+  int total = 0;
+  int already_done = 0;  ///< finished before this worker looked
+  int ran = 0;           ///< trained and analysed by this worker
+  int diverged = 0;      ///< trained by this worker, diverged (recorded, finished)
+  int failed = 0;        ///< tried by this worker, failed (see the solution's log.txt)
+  int by_others = 0;     ///< finished by other workers while this one ran
 };
 
-/// Runs every solution that is not finished yet. Finished solutions (an
-/// analysis summary, or a training recorded as diverged) are kept; half-done
-/// ones are redone. Refuses a directory created for another experiment.
+/// Creates SWEEP_DIR and its sweep.json for `spec` (exclusively: of two
+/// experiments racing for an empty folder one wins), or joins the experiment
+/// recorded there. Refuses ("DIR: holds a sweep of another experiment") a
+/// folder of another experiment; more repeats of the same one extend it (the
+/// record keeps the largest repeat count asked for).
+void enter_sweep_dir(const SweepSpec& spec, const std::string& dir);
+
+/// Enters the folder (enter_sweep_dir), then trains every solution that is not
+/// finished and not claimed by a live worker, `jobs` at once, and waits for
+/// those other workers train. Finished solutions (an analysis summary, or a
+/// training recorded as diverged) are kept; half-done ones are redone. Each
+/// solution's log.txt keeps every attempt, each after a line naming the
+/// worker ("== awd sweep: attempt by HOST pid PID at TIME").
 SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 }  // namespace awd::experiments

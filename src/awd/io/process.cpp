@@ -1,10 +1,12 @@
 #include "awd/io/process.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -36,14 +38,19 @@ const char* step_name(int step) {
 
 /// In the child: only async-signal-safe calls until exec. A failure is
 /// written to `report` (close-on-exec, so nothing arrives when exec succeeds).
-[[noreturn]] void exec_child(const ProcessSpec& spec, char** argv, char** envp, int report) {
+/// `parent` is the pid of the process that forked.
+[[noreturn]] void exec_child(const ProcessSpec& spec, char** argv, char** envp, int report, pid_t parent) {
+  // Die with the parent (see process.h). A parent that died before prctl took
+  // effect is noticed by getppid: the child was re-parented already.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
   const auto fail = [report](int step) {
     const int msg[2] = {step, errno};
     [[maybe_unused]] auto w = ::write(report, msg, sizeof msg);
     ::_exit(127);
   };
   if (!spec.output.empty()) {
-    const int out = ::open(spec.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int mode = spec.append_output ? O_APPEND : O_TRUNC;
+    const int out = ::open(spec.output.c_str(), O_WRONLY | O_CREAT | mode, 0644);
     if (out < 0) fail(kOutput);
     ::dup2(out, 1);
     ::dup2(out, 2);
@@ -89,6 +96,7 @@ Child start(const ProcessSpec& spec) {
   }
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SpawnError("pipe", errno);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
@@ -98,7 +106,7 @@ Child start(const ProcessSpec& spec) {
   }
   if (pid == 0) {
     ::close(fds[0]);
-    exec_child(spec, argv.data(), spec.env ? envp.data() : environ, fds[1]);
+    exec_child(spec, argv.data(), spec.env ? envp.data() : environ, fds[1], parent);
   }
   ::close(fds[1]);
   int msg[2] = {0, 0};

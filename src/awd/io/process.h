@@ -1,5 +1,12 @@
 // The one way awd starts a child process: a sweep's solutions, gnuplot, and
 // the ranks of `awd launch`. POSIX only; torch-free.
+//
+// A child dies with its parent: on Linux it gets SIGKILL when the thread that
+// started it ends (PR_SET_PDEATHSIG), so a kill -9 of a sweep or of `awd
+// launch` leaves no solution or rank running. The signal follows the thread,
+// not the process: start children from the thread that lives as long as they
+// should (awd starts them all from the main thread). It survives exec, but not
+// into the child's own children.
 #pragma once
 #include <sys/types.h>
 
@@ -20,6 +27,7 @@ struct ProcessSpec {
   /// "" = this process's stdout and stderr; otherwise both go to this file,
   /// created or truncated (mode 0644), opened before working_dir applies.
   std::string output;
+  bool append_output = false;     ///< append to `output` instead of truncating it
   bool null_stdin = false;        ///< stdin from /dev/null instead of this process's
 };
 

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <vector>
-
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace awd::io {
 
@@ -25,20 +25,25 @@ std::string host_name() {
   return h;
 }
 
+/// `content` in PATH.tmp.HOST.PID, complete: host and pid keep the writers of a
+/// shared folder apart, and let remove_stale_temporaries find a dead one's.
+std::string write_temporary(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + host_name() + "." + std::to_string(::getpid());
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(path + ": cannot write (is the folder writable?)");
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.flush();
+  if (!out) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": write failed (disk full?)");
+  }
+  return tmp;
+}
+
 }  // namespace
 
 void write_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + host_name() + "." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot write (is the folder writable?)");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error(path + ": write failed (disk full?)");
-    }
-  }
+  const auto tmp = write_temporary(path, content);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw std::runtime_error(path + ": cannot rename the finished file into place");
@@ -59,6 +64,16 @@ void remove_stale_temporaries(const std::string& dir) {
     if (::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
   }
   for (const auto& p : stale) std::filesystem::remove(p, ec);
+}
+
+bool write_exclusive(const std::string& path, const std::string& content) {
+  const auto tmp = write_temporary(path, content);
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  std::remove(tmp.c_str());
+  if (linked == 0) return true;
+  if (err == EEXIST) return false;
+  throw std::runtime_error(path + ": cannot create (" + std::strerror(err) + ")");
 }
 
 std::string read_text(const std::string& path) {

@@ -15,6 +15,13 @@ void write_atomic(const std::string& path, const std::string& content);
 /// shared folder, may still be written).
 void remove_stale_temporaries(const std::string& dir);
 
+/// Creates `path` holding `content` only if no file of that name exists:
+/// writes a temporary file beside it and link(2)s it to `path`, which is atomic
+/// and exclusive on local filesystems and on NFS alike (O_EXCL is not on old
+/// NFS). Returns false, leaving the existing file alone, when `path` exists;
+/// throws std::runtime_error naming the path on any other failure.
+bool write_exclusive(const std::string& path, const std::string& content);
+
 /// Reads a whole file; throws std::runtime_error naming it if it cannot.
 std::string read_text(const std::string& path);
 

@@ -1,8 +1,11 @@
 #include "awd/report/figures.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -175,11 +178,15 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
   if (categorical) s << "set offsets 0.5, 0.5, graph 0.05, graph 0.05\n";
   std::string plot = "plot ";
   for (size_t k = 0; k < clauses.size(); ++k) plot += (k ? ", \\\n     " : "") + clauses[k];
-  s << "\nset terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,12'\n"
-    << "set output '" << f.name << ".png.tmp'\n"
+  // awd draws into NAME.png + awd_suffix (a name private to the process, set
+  // with gnuplot -e) and renames the figures when gnuplot succeeded; by hand,
+  // the script draws NAME.png and NAME.svg.
+  s << "\nif (!exists(\"awd_suffix\")) awd_suffix = ''\n"
+    << "set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,12'\n"
+    << "set output '" << f.name << ".png'.awd_suffix\n"
     << plot << "\n"
     << "\nset terminal svg size 960,600 dynamic enhanced font 'DejaVu Sans,12'\n"
-    << "set output '" << f.name << ".svg.tmp'\n"
+    << "set output '" << f.name << ".svg'.awd_suffix\n"
     << "replot\n"
     << "set output\n";
   return s.str();
@@ -188,13 +195,15 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
 // ---------------------------------------------------------------------------
 // Running gnuplot
 
-/// Runs `gnuplot NAME.gp` in `dir` (the scripts use paths relative to it),
-/// its output into NAME.gp.log there (removed afterwards); a non-zero exit is
-/// an error naming the script and quoting gnuplot's message.
-void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name) {
-  const std::string log_path = (fs::path(dir) / (script_name + ".log")).string();
+/// Runs `gnuplot -e "awd_suffix='SUFFIX'" NAME.gp` in `dir` (the scripts use
+/// paths relative to it), its output into NAME.gp.log.SUFFIX there (removed
+/// afterwards); a non-zero exit is an error naming the script and quoting
+/// gnuplot's message.
+void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name,
+                 const std::string& suffix) {
+  const std::string log_path = (fs::path(dir) / (script_name + ".log" + suffix)).string();
   io::ProcessSpec p;
-  p.argv = {gnuplot, script_name};
+  p.argv = {gnuplot, "-e", "awd_suffix='" + suffix + "'", script_name};
   p.working_dir = dir;
   p.output = log_path;
   p.null_stdin = true;
@@ -281,11 +290,24 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
   if (e.points == 0) return false;
   io::write_atomic((dir / (std::string(f.name) + ".gp")).string(), script(f, sweep, parameter, e, logx, logy));
   // gnuplot writes temporary files, renamed once it succeeded: a killed report
-  // never leaves a half-written (or 0-byte) figure under the final name.
-  run_gnuplot(exe, dir.string(), std::string(f.name) + ".gp");
+  // never leaves a half-written (or 0-byte) figure under the final name. Their
+  // names are private to this process: several sweep workers sharing a folder
+  // may draw the same report at once (docs/cluster.md).
+  std::random_device rd;
+  const std::string suffix = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  const auto remove_temporaries = [&] {
+    std::error_code ec;
+    for (const char* ext : {".png", ".svg"}) fs::remove(dir / (std::string(f.name) + ext + suffix), ec);
+  };
+  try {
+    run_gnuplot(exe, dir.string(), std::string(f.name) + ".gp", suffix);
+  } catch (...) {
+    remove_temporaries();
+    throw;
+  }
   for (const char* ext : {".png", ".svg"}) {
     const auto final_path = dir / (std::string(f.name) + ext);
-    fs::rename(final_path.string() + ".tmp", final_path);
+    fs::rename(final_path.string() + suffix, final_path);
   }
   return true;
 }
