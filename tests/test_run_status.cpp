@@ -191,3 +191,19 @@ TEST(Temporaries, ThoseOfDeadProcessesOfThisHostAreRemoved) {
   EXPECT_TRUE(fs::exists(elsewhere));
   EXPECT_TRUE(fs::exists(dir / "a.json"));
 }
+
+TEST(RunDir, AReplacedAnalysisLeavesNothingOfItsOwnBehind) {
+  test_util::TempDir dir;
+  const auto out = (dir / "an").string();
+  fs::create_directories(out);
+  io::write_atomic(out + "/notes.txt", "mine");
+  store::prepare_analysis_dir(out, false);  // no analysis here yet: the user's file stays
+  EXPECT_TRUE(fs::exists(out + "/notes.txt"));
+  io::write_atomic(out + "/summary.json", "{}");
+  io::write_atomic(out + "/spectrum.csv", "t,density\n");
+  EXPECT_THROW(store::prepare_analysis_dir(out, false), std::runtime_error);
+  EXPECT_TRUE(fs::exists(out + "/spectrum.csv"));
+  store::prepare_analysis_dir(out, true);
+  EXPECT_TRUE(fs::is_directory(out));
+  EXPECT_TRUE(fs::is_empty(out));
+}

@@ -116,7 +116,7 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   const auto split = duality::torchscript_split(m.model_path, analysis.layer, check, pass);
   check_peak_memory(m, peak_memory_bytes(samples, *split, analysis));
   // After every input was checked, so that a refused model leaves no folder behind.
-  store::prepare_output_dir(out.dir, "summary.json", m.force);
+  store::prepare_analysis_dir(out.dir, m.force);
   out.result = duality::analyze(*split, samples, analysis);
   store::save_imported_analysis(out.dir, imported_config(m, folder, analysis, threads), analysis, subset, out.result);
   out.table = "model      " + m.model_path + "\n" + store::analysis_table(out.result);

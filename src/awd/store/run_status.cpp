@@ -28,6 +28,11 @@ void prepare_output_dir(const std::string& dir, const std::string& marker, bool 
     throw std::runtime_error(dir + ": already holds a finished run (" + marker + "); use --force to overwrite");
 }
 
+void prepare_analysis_dir(const std::string& dir, bool force) {
+  prepare_output_dir(dir, "summary.json", force);
+  if (fs::exists(fs::path(dir) / "summary.json")) clear_folder(dir);
+}
+
 namespace {
 
 /// The run id a JSON file records: nullopt when the file is missing or not a

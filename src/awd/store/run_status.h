@@ -11,6 +11,12 @@ namespace awd::store {
 /// unless `force`, and a folder that is not writable.
 void prepare_output_dir(const std::string& dir, const std::string& marker, bool force);
 
+/// The output folder of `awd analyze --model/--features`: prepare_output_dir
+/// with summary.json as the marker, and an analysis replaced with `force` is
+/// removed first, so that none of its files (a spectrum.csv the new analysis
+/// does not write) stays beside the new ones.
+void prepare_analysis_dir(const std::string& dir, bool force);
+
 // A run directory is always one run: config.json, written when the training
 // starts, holds a fresh run id, and training.json and every analysis's
 // summary.json repeat it. A result file whose id is not that of config.json
