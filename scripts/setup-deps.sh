@@ -14,4 +14,5 @@ apt-get install -y -qq --no-install-recommends \
   libtorch-dev libgloo-dev libopenblas0-pthread \
   libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev \
   libspectra-dev libeigen3-dev \
-  gnuplot-nox dataset-fashion-mnist python3-numpy python3-torch python3-torchvision >/dev/null
+  gnuplot-nox dataset-fashion-mnist python3-numpy python3-torch python3-torchvision \
+  procps >/dev/null  # pgrep in the tests (children of a killed sweep or launch)

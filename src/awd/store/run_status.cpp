@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <optional>
-#include <random>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
 #include <stdexcept>
 
 #include "awd/io/text_file.h"
@@ -59,7 +59,7 @@ bool belongs_to_run(const fs::path& run_dir, const fs::path& file) {
   return run && own && *run == *own;
 }
 
-/// What write_atomic leaves behind when killed: NAME.tmp.PID.
+/// What write_atomic leaves behind when killed: NAME.tmp.HOST.PID.
 bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
 
 bool kept(const std::string& name, const std::vector<std::string>& keep) {
