@@ -19,6 +19,14 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
+/// Header text fit for a one-line message: bytes outside printable ASCII (a
+/// newline, a carriage return, binary garbage) become '?'.
+std::string printable(std::string text) {
+  for (auto& c : text)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return text;
+}
+
 /// The value text of `'key': VALUE` in the header dictionary (up to the
 /// closing quote, parenthesis, or the next comma), or "" when absent.
 std::string header_value(const std::string& header, const std::string& key) {
@@ -50,7 +58,7 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
     if (b == std::string::npos) continue;
     const auto digits = item.substr(b, item.find_last_not_of(' ') - b + 1);
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 15)
-      fail(path, "bad .npy header: shape " + text);
+      fail(path, "bad .npy header: shape " + printable(text));
     shape.push_back(std::stoll(digits));
   }
   return shape;
@@ -59,13 +67,13 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
 /// The dtype of a descr such as '<f4'; big-endian and anything else refused.
 torch::ScalarType parse_descr(const std::string& path, const std::string& descr) {
   if (descr.size() >= 2 && descr[0] == '>' && descr != ">u1" && descr != ">i1")
-    fail(path, "big-endian data ('" + descr + "') is not supported; save it little-endian (numpy's default)");
+    fail(path, "big-endian data ('" + printable(descr) + "') is not supported; save it little-endian (numpy's default)");
   if (descr == "|u1" || descr == "<u1" || descr == ">u1") return torch::kUInt8;
   if (descr == "<i4") return torch::kInt32;
   if (descr == "<i8") return torch::kInt64;
   if (descr == "<f4") return torch::kFloat32;
   if (descr == "<f8") return torch::kFloat64;
-  fail(path, "dtype '" + descr + "' is not supported (uint8, int32, int64, float32 or float64)");
+  fail(path, "dtype '" + printable(descr) + "' is not supported (uint8, int32, int64, float32 or float64)");
 }
 
 }  // namespace
@@ -115,7 +123,7 @@ torch::Tensor read_npy(const std::string& path) {
   const std::string header = bytes.substr(8 + len_bytes, header_len);
   const auto descr = header_value(header, "descr"), fortran = header_value(header, "fortran_order");
   if (descr.empty() || fortran.empty())
-    fail(path, "bad .npy header (no descr or fortran_order): " + header.substr(0, std::min<size_t>(80, header.find('\n'))));
+    fail(path, "bad .npy header (no descr or fortran_order): " + printable(header.substr(0, std::min<size_t>(80, header.find('\n')))));
   if (fortran.find("True") != std::string::npos)
     fail(path, "Fortran-order arrays are not supported; save with numpy.ascontiguousarray");
   const auto dtype = parse_descr(path, descr);
