@@ -76,6 +76,18 @@ torch::ScalarType parse_descr(const std::string& path, const std::string& descr)
   fail(path, "dtype '" + printable(descr) + "' is not supported (uint8, int32, int64, float32 or float64)");
 }
 
+/// The data bytes `shape` takes at `element_size` bytes an element, or
+/// SIZE_MAX when the product overflows (no file holds that much).
+size_t shape_bytes(const std::vector<int64_t>& shape, size_t element_size) {
+  size_t bytes = element_size;
+  bool overflow = false;
+  for (const int64_t d : shape) {
+    if (d == 0) return 0;
+    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<size_t>(d), &bytes);
+  }
+  return overflow ? SIZE_MAX : bytes;
+}
+
 }  // namespace
 
 std::string npy_bytes(const torch::Tensor& t_in) {
@@ -128,12 +140,15 @@ torch::Tensor read_npy(const std::string& path) {
     fail(path, "Fortran-order arrays are not supported; save with numpy.ascontiguousarray");
   const auto dtype = parse_descr(path, descr);
   const auto shape = parse_shape(path, header_value(header, "shape"));
-  auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
-  const size_t expected = static_cast<size_t>(t.numel()) * t.element_size();
+  // The file's size confirms the header's shape before anything is
+  // allocated: a corrupted dimension would otherwise ask for terabytes.
+  const size_t expected = shape_bytes(shape, c10::elementSize(dtype));
   if (bytes.size() - data_at != expected)
     fail(path, (bytes.size() - data_at < expected ? "truncated: " : "size mismatch: ") + std::string("the header's shape ") +
-                   header_value(header, "shape") + " needs " + std::to_string(expected) + " data bytes, the file has " +
+                   header_value(header, "shape") + " needs " +
+                   (expected == SIZE_MAX ? std::string("more") : std::to_string(expected)) + " data bytes, the file has " +
                    std::to_string(bytes.size() - data_at));
+  auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
   if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_at, expected);
   return t;
 }
