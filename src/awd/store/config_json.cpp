@@ -108,7 +108,8 @@ std::map<std::string, Section> sections(RunConfig& c) {
 json read_json(const std::string& path) {
   try {
     return json::parse(io::read_text(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // Not only parse_error: a number too large for a double (1e400) is out_of_range.
     throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
 }
