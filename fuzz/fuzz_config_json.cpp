@@ -26,12 +26,29 @@ bool may_be_left_out(const std::string& section, const std::string& key) {
   return section == "model" && (key == "hidden" || key == "width" || key == "init_from");
 }
 
+/// nlohmann's == finds -1 equal to 2^64 - 1 (it casts the unsigned to
+/// signed); an integer read back must keep its sign and magnitude.
+bool same_value(const json& a, const json& b) {
+  if (a.is_number_integer() && b.is_number_integer()) {
+    const bool a_neg = !a.is_number_unsigned() && a.get<int64_t>() < 0, b_neg = !b.is_number_unsigned() && b.get<int64_t>() < 0;
+    if (a_neg != b_neg) return false;
+    return a_neg ? a.get<int64_t>() == b.get<int64_t>() : a.get<uint64_t>() == b.get<uint64_t>();
+  }
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!same_value(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
 void check_reads_back(const json& given, const awd::RunConfig& cfg) {
   const json out = awd::store::to_json(cfg);
   for (const auto& [section, value] : given.items()) {
     if (is_record_key(section)) continue;
     if (section == "threads") {
-      if (out.at("threads") != value) awd::fuzz::finding("threads " + value.dump() + " read as " + out.at("threads").dump());
+      if (!same_value(out.at("threads"), value)) awd::fuzz::finding("threads " + value.dump() + " read as " + out.at("threads").dump());
       continue;
     }
     for (const auto& [key, v] : value.items()) {
@@ -40,7 +57,7 @@ void check_reads_back(const json& given, const awd::RunConfig& cfg) {
         if (!may_be_left_out(section, key)) awd::fuzz::finding(section + "." + key + " accepted but not kept");
         continue;
       }
-      if (sec.at(key) != v) awd::fuzz::finding(section + "." + key + " " + v.dump() + " read as " + sec.at(key).dump());
+      if (!same_value(sec.at(key), v)) awd::fuzz::finding(section + "." + key + " " + v.dump() + " read as " + sec.at(key).dump());
     }
   }
 }

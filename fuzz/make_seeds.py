@@ -113,7 +113,8 @@ def config_seeds(out):
 
 
 def write(folder, seeds):
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # no seed of an older version stays behind
+    folder.mkdir(parents=True)
     for name, data in seeds.items():
         (folder / name).write_bytes(data)
 
