@@ -1,9 +1,11 @@
 #include "awd/store/config_json.h"
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -30,6 +32,12 @@ void require_exact(const json& j) {
     if (!j.is_number_integer()) throw std::invalid_argument("must be an integer, not " + j.dump());
     if (std::is_unsigned_v<T> && j.get<int64_t>() < 0 && !j.is_number_unsigned())
       throw std::invalid_argument("must be a non-negative integer, not " + j.dump());
+    // nlohmann also wraps 2^63 into an int64_t and 2^32 into an int.
+    const bool too_large = j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(std::numeric_limits<T>::max());
+    const bool too_small = std::is_signed_v<T> && !j.is_number_unsigned() && j.get<int64_t>() < int64_t(std::numeric_limits<T>::min());
+    if (too_large || too_small)
+      throw std::invalid_argument("must be an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                  std::to_string(std::numeric_limits<T>::max()) + ", not " + j.dump());
   }
 }
 
@@ -131,7 +139,11 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
   auto secs = sections(cfg);
   for (const auto& [k, v] : j.items()) {
     if (k == "threads") {
-      if (!v.is_number_integer()) throw std::invalid_argument(source + ": threads: wrong type");
+      try {
+        require_exact<int>(v);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(source + ": threads: " + e.what());
+      }
       cfg.threads = v.get<int>();
     } else if (secs.count(k)) {
       secs.at(k).load(v, source + ": " + k);
