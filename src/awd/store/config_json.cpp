@@ -41,6 +41,14 @@ void require_exact(const json& j) {
   }
 }
 
+/// A key as it may appear in a one-line message: JSON lets a key hold a
+/// newline ("\n"), which would split the message; control bytes become '?'.
+std::string printable_key(std::string key) {
+  for (auto& c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return key;
+}
+
 /// Binds JSON keys of one section to config fields, both ways.
 class Section {
  public:
@@ -68,7 +76,7 @@ class Section {
     if (!j.is_object()) throw std::invalid_argument(where + ": expected an object");
     for (const auto& [k, v] : j.items()) {
       auto it = read_.find(k);
-      if (it == read_.end()) throw std::invalid_argument(where + "." + k + ": unknown option");
+      if (it == read_.end()) throw std::invalid_argument(where + "." + printable_key(k) + ": unknown option");
       try {
         it->second(v);
       } catch (const json::exception&) {
@@ -149,7 +157,7 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
       secs.at(k).load(v, source + ": " + k);
     } else if (k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
                k != "blas") {
-      throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
+      throw std::invalid_argument(source + ": " + printable_key(k) + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }
 }
