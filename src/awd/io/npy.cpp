@@ -77,15 +77,17 @@ torch::ScalarType parse_descr(const std::string& path, const std::string& descr)
 }
 
 /// The data bytes `shape` takes at `element_size` bytes an element, or
-/// SIZE_MAX when the product overflows (no file holds that much).
+/// SIZE_MAX when the product of its dimensions overflows (no file holds that
+/// much). A zero dimension does not excuse the others: LibTorch refuses
+/// (0, 10^15, 10^15) too.
 size_t shape_bytes(const std::vector<int64_t>& shape, size_t element_size) {
   size_t bytes = element_size;
-  bool overflow = false;
+  bool overflow = false, empty = false;
   for (const int64_t d : shape) {
-    if (d == 0) return 0;
-    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<size_t>(d), &bytes);
+    empty = empty || d == 0;
+    overflow = overflow || (d != 0 && __builtin_mul_overflow(bytes, static_cast<size_t>(d), &bytes));
   }
-  return overflow ? SIZE_MAX : bytes;
+  return overflow ? SIZE_MAX : empty ? 0 : bytes;
 }
 
 }  // namespace
