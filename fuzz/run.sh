@@ -32,6 +32,11 @@ LIBS=(-ltorch -ltorch_cpu -lc10 -lz)
 READERS=(src/awd/data/dataset.cpp src/awd/io/npy.cpp src/awd/store/config_json.cpp src/awd/config.cpp
          src/awd/io/text_file.cpp fuzz/fuzz_files.cpp)
 declare -A EXTRA=([idx]="dataset npy" [cifar]="dataset npy" [npy]="dataset npy" [config_json]="config_json config text_file")
+# record_file moved from data/dataset.cpp to io/file_record.cpp on main; take it where it is.
+if [ -f src/awd/io/file_record.cpp ]; then
+  READERS+=(src/awd/io/file_record.cpp)
+  for t in idx cifar npy; do EXTRA[$t]+=" file_record"; done
+fi
 
 # An object is rebuilt when its source or any header of awd or fuzz/ is newer.
 compile() {  # SOURCE OBJECT [FLAGS...]
