@@ -127,6 +127,9 @@ Dataset read_cifar10(const std::vector<std::string>& batch_paths) {
 
 namespace {
 
+/// More classes than any labelled data set has (ImageNet-21k: ~21,000).
+constexpr int64_t kMaxNpyClasses = int64_t(1) << 20;
+
 /// The inputs of one split: uint8 scaled to [0, 1], float32 as given.
 torch::Tensor npy_inputs(const std::string& path) {
   const auto x = io::read_npy(path);
@@ -175,8 +178,15 @@ DataFolder read_npy_folder(const std::string& dir) {
   if (folder.train.images.size(0) == 0) fail(xtr, "no training samples");
   folder.train.labels = npy_labels(ytr, folder.train.images.size(0), xtr);
   folder.test.labels = npy_labels(yte, folder.test.images.size(0), xte);
-  // The classes are those the training labels name.
-  const int64_t classes = folder.train.labels.max().item<int64_t>() + 1;
+  // The classes are those the training labels name: 0 .. the largest (at
+  // least class 0, so that a negative label is refused as out of range). A
+  // network has an output per class, so a label of 2^63 - 1 (whose + 1
+  // overflowed) or of 10^15 is a corrupted file, not a class count.
+  const int64_t max_label = folder.train.labels.max().item<int64_t>();
+  if (max_label >= kMaxNpyClasses)
+    fail(ytr, "label " + std::to_string(max_label) + " is not a class index (at most " +
+                  std::to_string(kMaxNpyClasses) + " classes)");
+  const int64_t classes = std::max<int64_t>(max_label, 0) + 1;
   check_label_range(ytr, folder.train.labels, classes, "");
   check_label_range(yte, folder.test.labels, classes, " (the classes of " + ytr + ")");
   folder.train.num_classes = folder.test.num_classes = classes;

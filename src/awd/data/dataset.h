@@ -46,7 +46,7 @@ Dataset read_cifar10(const std::vector<std::string>& batch_paths);
 /// Reads a .npy folder: x_train.npy, y_train.npy, x_test.npy, y_test.npy.
 /// Inputs of any shape [N, ...], uint8 (scaled to [0, 1] like the image
 /// readers) or float32 (as given); labels integer [N] (uint8, int32, int64),
-/// classes 0 .. max(y_train). Throws std::runtime_error naming the file on a
+/// classes 0 .. max(y_train), at most 2^20. Throws std::runtime_error naming the file on a
 /// missing file, another dtype, x and y of different lengths, train and test
 /// inputs of different shapes, or a label out of range.
 DataFolder read_npy_folder(const std::string& dir);

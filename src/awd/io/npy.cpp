@@ -19,6 +19,14 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
+/// Header text fit for a one-line message: bytes outside printable ASCII (a
+/// newline, a carriage return, binary garbage) become '?'.
+std::string printable(std::string text) {
+  for (auto& c : text)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return text;
+}
+
 /// The value text of `'key': VALUE` in the header dictionary (up to the
 /// closing quote, parenthesis, or the next comma), or "" when absent.
 std::string header_value(const std::string& header, const std::string& key) {
@@ -50,7 +58,7 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
     if (b == std::string::npos) continue;
     const auto digits = item.substr(b, item.find_last_not_of(' ') - b + 1);
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 15)
-      fail(path, "bad .npy header: shape " + text);
+      fail(path, "bad .npy header: shape " + printable(text));
     shape.push_back(std::stoll(digits));
   }
   return shape;
@@ -59,13 +67,27 @@ std::vector<int64_t> parse_shape(const std::string& path, const std::string& tex
 /// The dtype of a descr such as '<f4'; big-endian and anything else refused.
 torch::ScalarType parse_descr(const std::string& path, const std::string& descr) {
   if (descr.size() >= 2 && descr[0] == '>' && descr != ">u1" && descr != ">i1")
-    fail(path, "big-endian data ('" + descr + "') is not supported; save it little-endian (numpy's default)");
+    fail(path, "big-endian data ('" + printable(descr) + "') is not supported; save it little-endian (numpy's default)");
   if (descr == "|u1" || descr == "<u1" || descr == ">u1") return torch::kUInt8;
   if (descr == "<i4") return torch::kInt32;
   if (descr == "<i8") return torch::kInt64;
   if (descr == "<f4") return torch::kFloat32;
   if (descr == "<f8") return torch::kFloat64;
-  fail(path, "dtype '" + descr + "' is not supported (uint8, int32, int64, float32 or float64)");
+  fail(path, "dtype '" + printable(descr) + "' is not supported (uint8, int32, int64, float32 or float64)");
+}
+
+/// The data bytes `shape` takes at `element_size` bytes an element, or
+/// SIZE_MAX when the product of its dimensions overflows (no file holds that
+/// much). A zero dimension does not excuse the others: LibTorch refuses
+/// (0, 10^15, 10^15) too.
+size_t shape_bytes(const std::vector<int64_t>& shape, size_t element_size) {
+  size_t bytes = element_size;
+  bool overflow = false, empty = false;
+  for (const int64_t d : shape) {
+    empty = empty || d == 0;
+    overflow = overflow || (d != 0 && __builtin_mul_overflow(bytes, static_cast<size_t>(d), &bytes));
+  }
+  return overflow ? SIZE_MAX : empty ? 0 : bytes;
 }
 
 }  // namespace
@@ -115,17 +137,20 @@ torch::Tensor read_npy(const std::string& path) {
   const std::string header = bytes.substr(8 + len_bytes, header_len);
   const auto descr = header_value(header, "descr"), fortran = header_value(header, "fortran_order");
   if (descr.empty() || fortran.empty())
-    fail(path, "bad .npy header (no descr or fortran_order): " + header.substr(0, std::min<size_t>(80, header.find('\n'))));
+    fail(path, "bad .npy header (no descr or fortran_order): " + printable(header.substr(0, std::min<size_t>(80, header.find('\n')))));
   if (fortran.find("True") != std::string::npos)
     fail(path, "Fortran-order arrays are not supported; save with numpy.ascontiguousarray");
   const auto dtype = parse_descr(path, descr);
   const auto shape = parse_shape(path, header_value(header, "shape"));
-  auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
-  const size_t expected = static_cast<size_t>(t.numel()) * t.element_size();
+  // The file's size confirms the header's shape before anything is
+  // allocated: a corrupted dimension would otherwise ask for terabytes.
+  const size_t expected = shape_bytes(shape, c10::elementSize(dtype));
   if (bytes.size() - data_at != expected)
     fail(path, (bytes.size() - data_at < expected ? "truncated: " : "size mismatch: ") + std::string("the header's shape ") +
-                   header_value(header, "shape") + " needs " + std::to_string(expected) + " data bytes, the file has " +
+                   header_value(header, "shape") + " needs " +
+                   (expected == SIZE_MAX ? std::string("more") : std::to_string(expected)) + " data bytes, the file has " +
                    std::to_string(bytes.size() - data_at));
+  auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
   if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_at, expected);
   return t;
 }

@@ -1,9 +1,11 @@
 #include "awd/store/config_json.h"
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -30,7 +32,21 @@ void require_exact(const json& j) {
     if (!j.is_number_integer()) throw std::invalid_argument("must be an integer, not " + j.dump());
     if (std::is_unsigned_v<T> && j.get<int64_t>() < 0 && !j.is_number_unsigned())
       throw std::invalid_argument("must be a non-negative integer, not " + j.dump());
+    // nlohmann also wraps 2^63 into an int64_t and 2^32 into an int.
+    const bool too_large = j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(std::numeric_limits<T>::max());
+    const bool too_small = std::is_signed_v<T> && !j.is_number_unsigned() && j.get<int64_t>() < int64_t(std::numeric_limits<T>::min());
+    if (too_large || too_small)
+      throw std::invalid_argument("must be an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                  std::to_string(std::numeric_limits<T>::max()) + ", not " + j.dump());
   }
+}
+
+/// A key as it may appear in a one-line message: JSON lets a key hold a
+/// newline ("\n"), which would split the message; control bytes become '?'.
+std::string printable_key(std::string key) {
+  for (auto& c : key)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return key;
 }
 
 /// Binds JSON keys of one section to config fields, both ways.
@@ -60,7 +76,7 @@ class Section {
     if (!j.is_object()) throw std::invalid_argument(where + ": expected an object");
     for (const auto& [k, v] : j.items()) {
       auto it = read_.find(k);
-      if (it == read_.end()) throw std::invalid_argument(where + "." + k + ": unknown option");
+      if (it == read_.end()) throw std::invalid_argument(where + "." + printable_key(k) + ": unknown option");
       try {
         it->second(v);
       } catch (const json::exception&) {
@@ -108,7 +124,8 @@ std::map<std::string, Section> sections(RunConfig& c) {
 json read_json(const std::string& path) {
   try {
     return json::parse(io::read_text(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // Not only parse_error: a number too large for a double (1e400) is out_of_range.
     throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
 }
@@ -130,13 +147,17 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
   auto secs = sections(cfg);
   for (const auto& [k, v] : j.items()) {
     if (k == "threads") {
-      if (!v.is_number_integer()) throw std::invalid_argument(source + ": threads: wrong type");
+      try {
+        require_exact<int>(v);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(source + ": threads: " + e.what());
+      }
       cfg.threads = v.get<int>();
     } else if (secs.count(k)) {
       secs.at(k).load(v, source + ": " + k);
     } else if (k != "run_id" && k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
                k != "blas") {  // what a run's config.json records beside its configuration
-      throw std::invalid_argument(source + ": " + k + ": unknown section (data, model, train, learners, analysis, threads)");
+      throw std::invalid_argument(source + ": " + printable_key(k) + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }
 }
