@@ -12,19 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "awd/io/text_file.h"
+
 namespace awd::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": " + what);
-}
-
-/// Header text fit for a one-line message: bytes outside printable ASCII (a
-/// newline, a carriage return, binary garbage) become '?'.
-std::string printable(std::string text) {
-  for (auto& c : text)
-    if (c < 0x20 || c > 0x7e) c = '?';
-  return text;
 }
 
 /// The value text of `'key': VALUE` in the header dictionary (up to the

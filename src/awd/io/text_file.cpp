@@ -76,6 +76,12 @@ bool write_exclusive(const std::string& path, const std::string& content) {
   throw std::runtime_error(path + ": cannot create (" + std::strerror(err) + ")");
 }
 
+std::string printable(std::string text) {
+  for (auto& c : text)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return text;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot read file");

@@ -22,6 +22,10 @@ void remove_stale_temporaries(const std::string& dir);
 /// throws std::runtime_error naming the path on any other failure.
 bool write_exclusive(const std::string& path, const std::string& content);
 
+/// Text from a file, fit to quote in a one-line message: bytes outside
+/// printable ASCII (a newline, a carriage return, binary garbage) become '?'.
+std::string printable(std::string text);
+
 /// Reads a whole file; throws std::runtime_error naming it if it cannot.
 std::string read_text(const std::string& path);
 

@@ -41,14 +41,6 @@ void require_exact(const json& j) {
   }
 }
 
-/// A key as it may appear in a one-line message: JSON lets a key hold a
-/// newline ("\n"), which would split the message; control bytes become '?'.
-std::string printable_key(std::string key) {
-  for (auto& c : key)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return key;
-}
-
 /// Binds JSON keys of one section to config fields, both ways.
 class Section {
  public:
@@ -76,7 +68,8 @@ class Section {
     if (!j.is_object()) throw std::invalid_argument(where + ": expected an object");
     for (const auto& [k, v] : j.items()) {
       auto it = read_.find(k);
-      if (it == read_.end()) throw std::invalid_argument(where + "." + printable_key(k) + ": unknown option");
+      // io::printable: JSON lets a key hold a newline, which would split the message.
+      if (it == read_.end()) throw std::invalid_argument(where + "." + io::printable(k) + ": unknown option");
       try {
         it->second(v);
       } catch (const json::exception&) {
@@ -157,7 +150,7 @@ void update_from_json(RunConfig& cfg, const json& j, const std::string& source) 
       secs.at(k).load(v, source + ": " + k);
     } else if (k != "run_id" && k != "awd_version" && k != "data_files" && k != "init_files" && k != "samples" &&
                k != "blas") {  // what a run's config.json records beside its configuration
-      throw std::invalid_argument(source + ": " + printable_key(k) + ": unknown section (data, model, train, learners, analysis, threads)");
+      throw std::invalid_argument(source + ": " + io::printable(k) + ": unknown section (data, model, train, learners, analysis, threads)");
     }
   }
 }
