@@ -123,6 +123,11 @@ struct TrainConfig {
   DecayScope decay_scope = DecayScope::kWeights;
   bool augment = false;             ///< 4-pixel zero-padded random crop and horizontal flip (images only)
   bool fixed_epochs = false;        ///< train exactly max_epoch epochs: the stop rule is off
+  /// Evaluate the reported weights (BatchNorm recalibration, training and test
+  /// loss, the stop rule) every k-th epoch and at the last; 0 = auto: every
+  /// epoch for networks without BatchNorm, every train::kBatchNormEvalEvery
+  /// with it (train/trainer.h, EpochEnd, says which epochs and why).
+  int64_t eval_every = 0;
 };
 
 /// Several learners (SPEC §8). train.batch_size is each learner's local
@@ -185,6 +190,9 @@ const std::vector<std::string>& preset_names();
 ///               CIFAR-10, 16 learners x 512, lr 3.2, 320 epochs), last layer analysed
 ///   resnet18-cifar-cpu, densenet121-cifar-cpu   the same recipe at a scale 2 cores
 ///               train in minutes (width 16 / growth 8, 2000 images, 4 x 32, 30 epochs)
+///   resnet18-fig7-cpu, densenet121-fig7-cpu   paper Fig. 7 at a scale 2 cores train to
+///               the stop rule (eps 0.05, accuracy > 99%) in the large-batch regime
+///               (n b = 16% of the training set, lr 0.1 per 256 samples, no augmentation)
 /// Throws std::invalid_argument listing the known names for any other name.
 void apply_preset(RunConfig& cfg, const std::string& name);
 

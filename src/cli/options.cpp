@@ -76,6 +76,10 @@ void add_training_options(CLI::App& app, RunConfig& c) {
                    "weights: Linear/Conv2d weights only (no BatchNorm parameters, no biases); all: every parameter");
   app.add_flag("--augment", c.train.augment, "Random crop (4-pixel zero padding) and horizontal flip, seeded");
   app.add_flag("--fixed-epochs", c.train.fixed_epochs, "Train exactly --max-epoch epochs (the stop rule off)");
+  app.add_option("--eval-every", c.train.eval_every,
+                 "Evaluate (and check the stop rule) every k epochs and at the last; 0 = auto: every epoch "
+                 "without BatchNorm, every 5 with it (resnet18, densenet121)")
+      ->capture_default_str();
   app.add_option_function<std::vector<double>>(
          "--normalize",
          [&c](const std::vector<double>& v) {
@@ -121,7 +125,8 @@ void add_common_options(CLI::App& sub, RunConfig& c, CommonFlags& flags) {
   sub.add_option("--config", flags.config_file, "JSON config file (flags override it)");
   sub.add_option("--preset", flags.preset,
                  "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30), cifar-cnn, resnet18-cifar, "
-                 "densenet121-cifar (SPEC §9 at full scale), resnet18-cifar-cpu or densenet121-cifar-cpu (2 cores); "
+                 "densenet121-cifar (SPEC §9 at full scale), resnet18-cifar-cpu or densenet121-cifar-cpu (2 cores), "
+                 "resnet18-fig7-cpu or densenet121-fig7-cpu (Fig. 7 to the stop rule, large batch, 2 cores); "
                  "applied over --config, flags override it");
   sub.add_option("--threads", c.threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
       ->capture_default_str();

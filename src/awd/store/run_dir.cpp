@@ -31,10 +31,13 @@ json files_json(const std::vector<data::FileRecord>& files) {
 json training_json(const train::TrainResult& r) {
   json hist = json::array();
   auto number = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  for (const auto& e : r.history)
+  for (const auto& e : r.history) {
     hist.push_back({{"epoch", e.epoch}, {"train_loss", number(e.train_loss)}, {"train_accuracy", e.train_accuracy},
                     {"test_loss", number(e.test_loss)}, {"test_error", e.test_error}, {"seconds", e.seconds}});
+    if (!std::isnan(e.minibatch_loss)) hist.back()["minibatch_loss"] = number(e.minibatch_loss);
+  }
   return {{"stop_reason", to_string(r.stop_reason)},
+          {"eval_every", r.eval_every},
           {"epochs", r.epochs},
           {"train_loss", std::isfinite(r.train_loss) ? json(r.train_loss) : json(nullptr)},
           {"train_accuracy", r.train_accuracy},

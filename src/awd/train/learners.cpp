@@ -3,7 +3,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include <algorithm>
-#include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -31,10 +31,12 @@ void assign(const std::vector<torch::Tensor>& params, const std::vector<torch::T
   for (size_t k = 0; k < params.size(); ++k) params[k].copy_(values[k]);
 }
 
-/// grad of the objective at the model's weights over `inputs`.
+/// grad of the objective at the model's weights over `inputs` (its
+/// cross-entropy stored in `cross_entropy` when given).
 std::vector<torch::Tensor> objective_gradient(models::Classifier& model, const torch::Tensor& inputs,
-                                              const torch::Tensor& labels, const TrainConfig& cfg, bool decay) {
-  auto loss = objective(model, inputs, labels, cfg, decay);
+                                              const torch::Tensor& labels, const TrainConfig& cfg, bool decay,
+                                              double* cross_entropy = nullptr) {
+  auto loss = objective(model, inputs, labels, cfg, decay, cross_entropy);
   model.zero_grad(/*set_to_none=*/true);
   loss.backward();
   std::vector<torch::Tensor> g;
@@ -129,6 +131,20 @@ class NoiseRecorder {
   size_t layer_param_ = 0;
 };
 
+/// The mean over every learner's minibatches of the epoch, the same on every
+/// process (one exchange of two numbers per learner): each process's schedule
+/// then evaluates the same epochs, so all stop together.
+double pooled_mean(std::vector<MinibatchMean>& local, distributed::Exchange& exchange) {
+  LearnerTensors parts;
+  for (auto& m : local) {
+    const auto [sum, samples] = m.take_sum();
+    parts.push_back({torch::tensor({sum, double(samples)}, torch::kDouble)});
+  }
+  const auto pooled = exchange.mean(parts).front();
+  const double samples = pooled[1].item<double>();
+  return samples > 0 ? pooled[0].item<double>() / samples : std::numeric_limits<double>::quiet_NaN();
+}
+
 /// The gradients of this process's learners over one step of the epoch's
 /// shared order: learner a takes positions [a b, (a+1) b) of the step.
 /// grads[i] is learner first+i's gradient over its c_a samples (zero when an
@@ -193,16 +209,17 @@ class LearnersLoop {
   }
 
   /// One epoch over `order` of `inputs` (the training inputs, augmented or
-  /// not); noise records are appended to `noise`.
+  /// not); noise records are appended to `noise`, and with `minibatch` the
+  /// local learners' minibatch cross-entropies are added to it.
   void epoch(int64_t epoch, const torch::Tensor& order, const torch::Tensor& inputs, bool decay,
-             std::vector<NoiseRecord>& noise) {
+             std::vector<NoiseRecord>& noise, std::vector<MinibatchMean>* minibatch) {
     const int64_t n_samples = inputs.size(0), step_size = n_ * cfg_.batch_size;
     const int64_t steps = (n_samples + step_size - 1) / step_size;
     for (int64_t s = 0; s < steps; ++s) {
       ++step_;
       const int64_t begin = s * step_size;
       const double lr = learning_rate(cfg_, epoch, s, steps);
-      const auto g = gradients(inputs, order, begin, std::min(n_samples, begin + step_size), decay);
+      const auto g = gradients(inputs, order, begin, std::min(n_samples, begin + step_size), decay, minibatch);
       const bool noise_now = learners_.noise_every > 0 && step_ % learners_.noise_every == 0;
       // SSGD steps along the mean of the weighted gradients; DPSGD learners
       // along their own, unweighted (SPEC §8).
@@ -238,7 +255,7 @@ class LearnersLoop {
   }
 
   StepGradients gradients(const torch::Tensor& inputs, const torch::Tensor& order, int64_t begin, int64_t end,
-                          bool decay) {
+                          bool decay, std::vector<MinibatchMean>* minibatch) {
     const int64_t b = cfg_.batch_size;
     StepGradients g{LearnerTensors(local_), std::vector<double>(local_, 0.0)};
     for (int64_t i = 0; i < local_; ++i) {
@@ -249,9 +266,12 @@ class LearnersLoop {
         continue;
       }
       const auto idx = order.slice(0, lo, hi);
+      double ce = 0;
       g.grads[i] = dropout_->with(i, [&] {
-        return objective_gradient(m, inputs.index_select(0, idx), labels_.index_select(0, idx), cfg_, decay);
+        return objective_gradient(m, inputs.index_select(0, idx), labels_.index_select(0, idx), cfg_, decay,
+                                  minibatch ? &ce : nullptr);
       });
+      if (minibatch) (*minibatch)[i].add(ce, hi - lo);
       g.share[i] = double(n_) * double(hi - lo) / double(end - begin);
     }
     return g;
@@ -291,26 +311,26 @@ class LearnersLoop {
 TrainResult train_learners(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                            const LearnersConfig& learners, const std::string& layer,
                            distributed::Exchange& exchange, const EpochCallback& on_epoch) {
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
+  // Every process evaluates w_bar alike (the same schedule, the same numbers),
+  // so that all stop at the same epoch. A process's minibatch mean is over its
+  // own learners only: it brings an evaluation forward, never decides the rule.
+  EpochEnd end(model, samples, cfg, on_epoch);
   LearnersLoop loop(model, samples, cfg, learners, layer, exchange);
   auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
   // Every process draws the same augmentation: the step's samples are cut from one shared epoch.
   auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
-  const auto clean_inputs = samples.train_inputs.index({samples.clean_mask});
-  const auto clean_labels = samples.train_labels.index({samples.clean_mask});
+  std::vector<MinibatchMean> minibatch(exchange.local());
   TrainResult result;
   result.stop_reason = StopReason::kMaxEpoch;
   for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
     const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
     const auto order = torch::randperm(samples.train_inputs.size(0), shuffle_gen, torch::kInt64);
-    loop.epoch(epoch, order, epoch_inputs(samples, cfg, augment_gen), decay, result.noise);
-    // w_bar with BatchNorm statistics of its own (recomputed; train/batchnorm.h).
-    const auto eval = evaluate_epoch(model, samples, clean_inputs, clean_labels);
-    if (close_epoch(result, epoch, eval, std::chrono::duration<double>(clock::now() - start).count(), cfg, on_epoch))
-      break;
+    const bool track = end.tracks_minibatches();
+    loop.epoch(epoch, order, epoch_inputs(samples, cfg, augment_gen), decay, result.noise, track ? &minibatch : nullptr);
+    // w_bar with BatchNorm statistics of its own (recomputed; train/batchnorm.h) when evaluated.
+    if (end.close(result, epoch, track ? pooled_mean(minibatch, exchange) : MinibatchMean{}.take())) break;
   }
-  result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  result.seconds = end.seconds();
   return result;
 }
 

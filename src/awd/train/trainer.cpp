@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -58,46 +59,83 @@ torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const Tra
 }
 
 torch::Tensor objective(models::Classifier& model, const torch::Tensor& inputs, const torch::Tensor& labels,
-                        const TrainConfig& cfg, bool decay) {
+                        const TrainConfig& cfg, bool decay, double* cross_entropy) {
   auto loss = torch::nn::functional::cross_entropy(model.forward(inputs), labels);
+  if (cross_entropy) *cross_entropy = loss.item<double>();
   if (decay)
     loss = loss + decay_penalty(cfg.decay_scope == DecayScope::kAll ? model.parameters() : models::decayed_weights(model),
                                 cfg);
   return loss;
 }
 
-bool close_epoch(TrainResult& result, int64_t epoch, const EpochEvaluation& eval, double seconds,
-                 const TrainConfig& cfg, const EpochCallback& on_epoch) {
-  const EpochRecord rec{epoch, eval.train.loss, eval.train.accuracy, eval.test.loss, 1.0 - eval.test.accuracy, seconds};
-  result.history.push_back(rec);
+double MinibatchMean::take() {
+  const auto [sum, samples] = take_sum();
+  return samples > 0 ? sum / double(samples) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::pair<double, int64_t> MinibatchMean::take_sum() {
+  const std::pair<double, int64_t> out{sum_, samples_};
+  *this = MinibatchMean{};
+  return out;
+}
+
+int64_t effective_eval_every(const TrainConfig& cfg, models::Classifier& model) {
+  if (cfg.eval_every > 0) return cfg.eval_every;
+  return has_batchnorm(model) ? kBatchNormEvalEvery : 1;
+}
+
+EpochEnd::EpochEnd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
+                   const EpochCallback& on_epoch)
+    : model_(model), samples_(samples), cfg_(cfg), on_epoch_(on_epoch),
+      clean_inputs_(samples.train_inputs.index({samples.clean_mask})),
+      clean_labels_(samples.train_labels.index({samples.clean_mask})), every_(effective_eval_every(cfg, model)),
+      start_(std::chrono::steady_clock::now()) {}
+
+double EpochEnd::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+bool EpochEnd::close(TrainResult& result, int64_t epoch, double minibatch_loss) {
   result.epochs = epoch;
+  result.eval_every = every_;
+  const bool evaluate = epoch % every_ == 0 || epoch == cfg_.max_epoch ||
+                        (tracks_minibatches() && (!std::isfinite(minibatch_loss) || minibatch_loss < cfg_.stop_loss));
+  if (!evaluate) {
+    EpochRecord skipped{epoch, false};
+    skipped.minibatch_loss = minibatch_loss;
+    skipped.seconds = result.seconds = seconds();
+    if (on_epoch_) on_epoch_(skipped, cfg_);
+    return false;
+  }
+  const auto eval = evaluate_epoch(model_, samples_, clean_inputs_, clean_labels_);
+  EpochRecord rec{epoch, true, eval.train.loss, eval.train.accuracy, eval.test.loss, 1.0 - eval.test.accuracy,
+                  seconds()};
+  rec.minibatch_loss = minibatch_loss;
+  result.history.push_back(rec);
   result.train_loss = rec.train_loss;
   result.train_accuracy = rec.train_accuracy;
-  result.seconds = seconds;
+  result.seconds = rec.seconds;
   const bool diverged = !std::isfinite(rec.train_loss);
-  const bool done = !cfg.fixed_epochs && rec.train_loss < cfg.stop_loss && rec.train_accuracy > cfg.stop_accuracy;
+  const bool done = !cfg_.fixed_epochs && rec.train_loss < cfg_.stop_loss && rec.train_accuracy > cfg_.stop_accuracy;
   if (diverged) result.stop_reason = StopReason::kDiverged;
   if (done) result.stop_reason = StopReason::kStopRule;
-  if (on_epoch) on_epoch(rec, cfg);
+  if (on_epoch_) on_epoch_(rec, cfg_);
   return diverged || done;
 }
 
 TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                       const EpochCallback& on_epoch) {
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
+  EpochEnd end(model, samples, cfg, on_epoch);
   // Dropout draws from LibTorch's default generator; the shuffling and the augmentation have their own.
   torch::manual_seed(cfg.seed + 1);
   auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
 
-  const auto& inputs = samples.train_inputs;
   const auto& labels = samples.train_labels;
-  const auto clean_inputs = inputs.index({samples.clean_mask});
-  const auto clean_labels = labels.index({samples.clean_mask});
-  const int64_t n = inputs.size(0), steps = (n + cfg.batch_size - 1) / cfg.batch_size;
+  const int64_t n = samples.train_inputs.size(0), steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
   MomentumSgd sgd(cfg);
   const auto params = model.parameters();
+  MinibatchMean minibatch;
 
   TrainResult result;
   result.stop_reason = StopReason::kMaxEpoch;
@@ -108,7 +146,10 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
     const auto x = epoch_inputs(samples, cfg, augment_gen);
     for (int64_t step = 0; step < steps; ++step) {
       const auto idx = order.slice(0, step * cfg.batch_size, std::min(n, (step + 1) * cfg.batch_size));
-      auto loss = objective(model, x.index_select(0, idx), labels.index_select(0, idx), cfg, decay);
+      double ce = 0;
+      auto loss = objective(model, x.index_select(0, idx), labels.index_select(0, idx), cfg, decay,
+                            end.tracks_minibatches() ? &ce : nullptr);
+      if (end.tracks_minibatches()) minibatch.add(ce, idx.size(0));
       // Dropping the gradients lets backward hand its fresh buffers over
       // instead of zero-filling and then adding (same values, fewer ops).
       model.zero_grad(/*set_to_none=*/true);
@@ -117,22 +158,27 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
       for (const auto& p : params) grads.push_back(p.grad());
       sgd.step(params, grads, learning_rate(cfg, epoch, step, steps));
     }
-    const auto eval = evaluate_epoch(model, samples, clean_inputs, clean_labels);
-    if (close_epoch(result, epoch, eval, std::chrono::duration<double>(clock::now() - start).count(), cfg, on_epoch))
-      break;
+    if (end.close(result, epoch, minibatch.take())) break;
   }
-  result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  result.seconds = end.seconds();
   return result;
 }
 
 EpochCallback stderr_progress(double interval) {
   auto last = std::make_shared<double>(-1e9);
   return [last, interval](const EpochRecord& r, const TrainConfig& cfg) {
-    const bool final = r.epoch == cfg.max_epoch || !std::isfinite(r.train_loss) ||
-                       (!cfg.fixed_epochs && r.train_loss < cfg.stop_loss && r.train_accuracy > cfg.stop_accuracy);
+    const bool final = r.evaluated && (r.epoch == cfg.max_epoch || !std::isfinite(r.train_loss) ||
+                                       (!cfg.fixed_epochs && r.train_loss < cfg.stop_loss &&
+                                        r.train_accuracy > cfg.stop_accuracy));
     if (!final && r.seconds - *last < interval) return;
     *last = r.seconds;
     const double eta = r.seconds / double(r.epoch) * double(cfg.max_epoch - r.epoch);
+    if (!r.evaluated) {
+      std::fprintf(stderr, "epoch %5lld/%lld  minibatch loss %.5f (not evaluated)  elapsed %6.1fs  eta <=%6.1fs\n",
+                   static_cast<long long>(r.epoch), static_cast<long long>(cfg.max_epoch), r.minibatch_loss,
+                   r.seconds, eta);
+      return;
+    }
     std::fprintf(stderr, "epoch %5lld/%lld  loss %.5f  acc %.4f  test err %.4f  elapsed %6.1fs  eta <=%6.1fs%s\n",
                  static_cast<long long>(r.epoch), static_cast<long long>(cfg.max_epoch), r.train_loss,
                  r.train_accuracy, r.test_error, r.seconds, final ? 0.0 : eta, final ? "  (done)" : "");
