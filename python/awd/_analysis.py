@@ -101,7 +101,8 @@ class _Progress:
 
     def update(self, done, final=False):
         now = time.monotonic()
-        if not self.enabled or (now - self.start < 1.0) or (not final and now - self.last < 0.5):
+        pending = not final and (now - self.last < 0.5 or done == self.total)  # the final line says it
+        if not self.enabled or now - self.start < 1.0 or pending:
             return
         self.last, self.shown = now, True
         elapsed = now - self.start
@@ -117,72 +118,92 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _batches(name, data, batch_size):
-    """(batches of (x, y), how many samples or None): `data` is a pair of inputs
-    and labels (tensors or arrays), or an iterable of such pairs (a DataLoader)."""
-    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (torch.Tensor, np.ndarray)):
-        x, y = _tensor(f"{name}[0]", data[0]), _tensor(f"{name}[1]", data[1])
-        if x.dim() == 0 or y.dim() != 1 or len(x) != len(y):
-            raise ValueError(f"{name}: inputs {list(x.shape)} and labels {list(y.shape)} do not pair up "
+class _Pair:
+    """Inputs and labels given whole (tensors or arrays): batches are views, and
+    the inputs are kept as they are instead of being copied batch by batch."""
+
+    def __init__(self, name, x, y):
+        self.x, self.y = _tensor(f"{name}[0]", x), _tensor(f"{name}[1]", y)
+        if self.x.dim() == 0 or self.y.dim() != 1 or len(self.x) != len(self.y):
+            raise ValueError(f"{name}: inputs {list(self.x.shape)} and labels {list(self.y.shape)} do not pair up "
                              "(labels must be one per input, 1-dimensional)")
-        return ((x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)), len(x)
+
+    def __len__(self):
+        return len(self.x)
+
+    def batches(self, size):
+        return ((self.x[i:i + size], self.y[i:i + size]) for i in range(0, len(self.x), size))
+
+
+class _Loader:
+    """An iterable of (inputs, labels) batches, such as a DataLoader."""
+
+    def __init__(self, name, data):
+        self.name, self.data = name, data
+        dataset = getattr(data, "dataset", None)
+        self.total = len(dataset) if hasattr(dataset, "__len__") else None
+
+    def batches(self, size):
+        for batch in self.data:
+            if not (isinstance(batch, (tuple, list)) and len(batch) >= 2):
+                raise TypeError(f"{self.name}: each batch must be (inputs, labels), got {type(batch).__name__}")
+            yield _tensor(f"{self.name} inputs", batch[0]), _tensor(f"{self.name} labels", batch[1])
+
+
+def _source(name, data):
+    """`data`: a pair of inputs and labels (tensors or arrays), or an iterable of such pairs (a DataLoader)."""
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (torch.Tensor, np.ndarray)):
+        return _Pair(name, *data)
     if data is None or isinstance(data, (str, bytes, torch.Tensor, np.ndarray)) or not hasattr(data, "__iter__"):
         raise TypeError(f"{name}: expected (inputs, labels) as tensors or arrays, or a DataLoader of "
                         f"(inputs, labels) batches; got {type(data).__name__}")
-    total = len(data.dataset) if hasattr(data, "dataset") and hasattr(data.dataset, "__len__") else None
-
-    def batches():
-        for batch in data:
-            if not (isinstance(batch, (tuple, list)) and len(batch) >= 2):
-                raise TypeError(f"{name}: each batch must be (inputs, labels), got {type(batch).__name__}")
-            yield _tensor(f"{name} inputs", batch[0]), _tensor(f"{name} labels", batch[1])
-
-    return batches(), total
+    return _Loader(name, data)
 
 
 def _first_bad(t):
-    bad = (~torch.isfinite(t)).reshape(len(t), -1).any(1).nonzero()
-    return int(bad[0]) if len(bad) else None
+    if bool(torch.isfinite(t).all()):
+        return None
+    return int((~torch.isfinite(t)).reshape(len(t), -1).any(1).nonzero()[0])
 
 
-class _Samples:
-    """The inputs (as fed, on the CPU), labels and activities of one set."""
-
-    def __init__(self):
-        self.x, self.y, self.a = [], [], []
-
-    def add(self, name, done, x, y, a):
-        if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
-            raise TypeError(f"{name}: labels must be integers, got {str(y.dtype).replace('torch.', '')}")
-        if y.dim() != 1 or len(y) != len(x):
-            raise ValueError(f"{name}: a batch of {len(x)} inputs has labels of shape {list(y.shape)}")
-        if x.dtype.is_floating_point and (at := _first_bad(x)) is not None:
-            raise ValueError(f"{name}: input {done + at} holds NaN or inf")
-        if (at := _first_bad(a)) is not None:
-            raise ValueError(f"{name}: the activities of input {done + at} hold NaN or inf (the model "
-                             "computes non-finite values below the layer)")
-        self.x.append(x.detach().cpu())
-        self.y.append(y.detach().cpu().long())
-        self.a.append(a.detach().cpu())
-
-    def tensors(self, name):
-        if not self.x:
-            raise ValueError(f"{name}: no samples")
-        return torch.cat(self.x), torch.cat(self.y), torch.cat(self.a)
+def _check_batch(name, done, x, y, a):
+    if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
+        raise TypeError(f"{name}: labels must be integers, got {str(y.dtype).replace('torch.', '')}")
+    if y.dim() != 1 or len(y) != len(x):
+        raise ValueError(f"{name}: a batch of {len(x)} inputs has labels of shape {list(y.shape)}")
+    if x.dtype.is_floating_point and (at := _first_bad(x)) is not None:
+        raise ValueError(f"{name}: input {done + at} holds NaN or inf")
+    if (at := _first_bad(a)) is not None:
+        raise ValueError(f"{name}: the activities of input {done + at} hold NaN or inf (the model "
+                         "computes non-finite values below the layer)")
 
 
-def _activity_pass(name, cut, data, batch_size, device, dtype, progress):
-    batches, total = _batches(name, data, batch_size)
-    bar = _Progress(f"activities entering '{cut.layer_name}' ({name})", total, progress)
-    samples, done = _Samples(), 0
+def _activity_pass(name, cut, source, batch_size, device, dtype, progress):
+    """(inputs as fed, on the CPU; labels; activities entering the layer, on the CPU)."""
+    whole = isinstance(source, _Pair)
+    bar = _Progress(f"activities entering '{cut.layer_name}' ({name})", len(source) if whole else source.total,
+                    progress)
+    xs, ys, activities, done = [], [], [], 0
     with torch.no_grad():
-        for x, y in batches:
+        for x, y in source.batches(batch_size):
             a = cut.features(x.to(device=device, dtype=dtype)).reshape(len(x), -1)
-            samples.add(name, done, x, y, a)
+            _check_batch(name, done, x, y, a)
+            if whole:  # one array for all, filled batch by batch
+                if done == 0:
+                    activities = torch.empty((len(source), a.shape[1]), dtype=a.dtype)
+                activities[done:done + len(x)] = a
+            else:
+                xs.append(x.detach().cpu())
+                ys.append(y.detach().cpu())
+                activities.append(a.detach().cpu())
             done += len(x)
             bar.update(done)
     bar.close(done)
-    return samples.tensors(name)
+    if done == 0:
+        raise ValueError(f"{name}: no samples")
+    if whole:
+        return source.x.detach().cpu(), source.y.detach().cpu().long(), activities
+    return torch.cat(xs), torch.cat(ys).long(), torch.cat(activities)
 
 
 def _check_forward(cut, u):
@@ -252,7 +273,8 @@ def analyze(model, layer=None, train=None, test=None, *, partners=None, dtype=to
     layer = _export.resolve_layer(model, layer)
     device = torch.device(device) if device is not None else _device_of(model)
     model_dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    first_test = next(_batches("test", test, 64)[0], None)
+    train, test = _source("train", train), _source("test", test)
+    first_test = next(test.batches(64), None)
     if first_test is None:
         raise ValueError("test: no samples")
     probe = first_test[0].to(device=device, dtype=dtype)

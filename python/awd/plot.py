@@ -37,15 +37,19 @@ def spectrum(results, quantity="sigma_g", labels=None, ax=None, loglog=True):
     results = _as_list(results)
     _, plt = _pyplot()
     ax = ax or plt.subplots(figsize=(5, 3.6))[1]
+    for r in results:
+        if quantity not in r.directions:
+            raise ValueError(f"quantity: one of {', '.join(r.directions)}, not {quantity!r}")
+    # sigma_g and sigma_w are never negative; a last layer has exact zeros (the
+    # softmax's null directions), which a log axis leaves out.
+    log_y = loglog and all(np.all(r.directions[quantity] >= 0) for r in results)
     for r, label in zip(results, _labels(results, labels)):
         d = r.directions
-        if quantity not in d:
-            raise ValueError(f"quantity: one of {', '.join(d)}, not {quantity!r}")
-        ax.plot(d["rank"], d[quantity], label=label, lw=1.4)
-    positive = all(np.all(r.directions[quantity] > 0) for r in results)
+        y = np.where(d[quantity] > 0, d[quantity], np.nan) if log_y else d[quantity]
+        ax.plot(d["rank"], y, label=label, lw=1.4)
     if loglog:
         ax.set_xscale("log")
-        if positive:
+        if log_y:
             ax.set_yscale("log")
     ax.set_xlabel("rank i (by decreasing sharpness)")
     ax.set_ylabel(_NAMES.get(quantity, quantity))
