@@ -9,6 +9,7 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
+#include "awd/util/progress.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -70,6 +71,14 @@ json analysis_json(const AnalysisConfig& a, const duality::AnalysisResult& r) {
   j["self_check"] = {{"passed", failure.empty()}, {"failure", failure},
                      {"eq10_tolerance", duality::kEq10Tolerance}, {"duality_tolerance", duality::kDualityTolerance}};
   if (r.top_k) j["top_k"] = top_k_json(*r.top_k);
+  const auto& b = r.basis;
+  j["basis_choice"] = {{"rank", b.basis_rank},
+                       {"forced", b.forced},
+                       {"reason", b.reason},
+                       {"predicted_dense_seconds", b.prediction.dense_seconds},
+                       {"predicted_top_k_seconds", b.prediction.top_k_seconds},
+                       {"predicted_dense_bytes", b.prediction.dense_bytes},
+                       {"predicted_top_k_bytes", b.prediction.top_k_bytes}};
   if (r.spectrum)
     j["spectrum"] = {{"trace", r.spectrum->trace.mean}, {"trace_standard_error", r.spectrum->trace.standard_error},
                      {"trace_probes", r.spectrum->trace.probes}, {"density_sigma", r.spectrum->density.sigma}};
@@ -212,6 +221,29 @@ std::string dense_sums(const duality::AnalysisResult& r) {
   return buf;
 }
 
+/// Whether the top k answer the question of SPEC §5 (which directions are
+/// sharp, and their share of the gap), as the certificate decides it.
+std::string top_k_verdict(const duality::AnalysisResult& r) {
+  const auto& c = r.top_k->certificate;
+  const int64_t n_s = r.decomposition.n_sharp;
+  char buf[400];
+  if (c.certified)
+    std::snprintf(buf, sizeof buf, "verdict    the top %lld are enough: no other direction is sharper than any of them\n",
+                  static_cast<long long>(r.top_k->k));
+  else if (n_s > 0 && c.certified_ranks >= n_s)
+    std::snprintf(buf, sizeof buf,
+                  "verdict    enough for the sharp/flat split (ranks 1..%lld certified, n_s = %lld), not for the ranking "
+                  "beyond\n",
+                  static_cast<long long>(c.certified_ranks), static_cast<long long>(n_s));
+  else
+    std::snprintf(buf, sizeof buf,
+                  "verdict    NOT enough: %lld of the ranks are certified; raise --basis-rank, or --basis-rank 0 for "
+                  "all N (dense, predicted %s)\n",
+                  static_cast<long long>(c.certified_ranks),
+                  util::format_duration(r.basis.prediction.dense_seconds).c_str());
+  return buf;
+}
+
 /// Eq. 10 and 11 over the top k directions and the exact remainder of the
 /// other N - k, and whether the k are certainly the sharpest by sigma_g.
 std::string top_k_sums(const duality::AnalysisResult& r) {
@@ -232,7 +264,7 @@ std::string top_k_sums(const duality::AnalysisResult& r) {
       100.0 * (1.0 - t.remainder.var_g / t.total.var_g), 100.0 * (1.0 - t.remainder.var_w / t.total.var_w),
       c.certified ? "certified" : "NOT certified", c.sigma_g_max, c.sigma_g_bound, static_cast<long long>(t.k),
       c.sigma_g_last, c.certified ? "" : " (raise --basis-rank)");
-  return buf;
+  return buf + top_k_verdict(r);
 }
 
 std::string spectrum_line(const duality::AnalysisResult& r) {
