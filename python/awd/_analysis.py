@@ -60,12 +60,12 @@ def _options_json(caller, options):
     return json.dumps(out)
 
 
-def _call_core(caller, arrays, head, name, options, config, threads):
+def _call_core(caller, arrays, head, name, options, config, threads, progress):
     """The C++ analysis; its refusals of an option become errors naming the keyword."""
     core = _core()
     options_json = _options_json(caller, options)
     try:
-        analysis = core.analyze_layer(arrays, head, name, options_json, json.dumps(config), threads)
+        analysis = core.analyze_layer(arrays, head, name, options_json, json.dumps(config), threads, progress)
     except ValueError as e:
         message = str(e)
         if message.startswith("options: analysis."):  # the config reader's "SOURCE: SECTION.KEY: ..."
@@ -259,6 +259,7 @@ def analyze(model, layer=None, train=None, test=None, *, partners=None, dtype=to
                 float64 network to rounding); the analysis itself is always float64
     batch_size  samples per forward pass (tensors given)
     device      where the forward passes run (default: the model's)
+    progress    progress lines on stderr: the forward passes, the analysis stages over 5 s
     threads     BLAS threads of the analysis (0 = all cores); torch's settings are restored
     options     basis="hessian"|"fisher", delta_scale, max_test, n_sharp (None: the steepest
                 drop), flatness_top, basis_rank, spectrum: as the command line's options
@@ -304,11 +305,11 @@ def analyze(model, layer=None, train=None, test=None, *, partners=None, dtype=to
                          "activities_dtype": str(dtype).replace("torch.", ""), "torch": torch.__version__},
               "data": {"train": {"x": _record(x_train), "y": _record(y_train)},
                        "test": {"x": _record(x_test), "y": _record(y_test)}}}
-    return _call_core("awd.analyze", arrays, head, layer, options, config, threads)
+    return _call_core("awd.analyze", arrays, head, layer, options, config, threads, progress)
 
 
 def features(a_train, y_train, a_test, y_test, W, b=None, *, x_train=None, x_test=None, partners=None, threads=0,
-             name="W", **options):
+             name="W", progress=True, **options):
     """The analysis of a last layer (its output the logits) from arrays of any
     framework: the features route of the command line (`awd analyze --features`).
 
@@ -326,4 +327,4 @@ def features(a_train, y_train, a_test, y_test, W, b=None, *, x_train=None, x_tes
     if arrays["partners"] is None and (arrays["x_train"] is None or arrays["x_test"] is None):
         raise ValueError("awd.features: the partner search needs x_train and x_test (or give partners=)")
     config = {"features": {k: _record(v) for k, v in arrays.items() if v is not None}}
-    return _call_core("awd.features", arrays, None, name, options, config, threads)
+    return _call_core("awd.features", arrays, None, name, options, config, threads, progress)

@@ -17,6 +17,8 @@
 #include "awd/store/analysis_files.h"
 #include "awd/store/config_json.h"
 #include "awd/store/run_status.h"
+#include "awd/util/allocator.h"
+#include "awd/util/progress.h"
 #include "awd/util/threads.h"
 
 namespace py = pybind11;
@@ -83,15 +85,28 @@ awd::duality::Head python_head(const py::object& head) {
   };
 }
 
+/// Progress lines of long stages into Python's sys.stderr (a notebook shows
+/// them there, not on the process's stderr).
+awd::util::ProgressSink python_stderr() {
+  return [](const std::string& text) {
+    py::gil_scoped_acquire gil;
+    auto err = py::module_::import("sys").attr("stderr");
+    err.attr("write")(text);
+    err.attr("flush")();
+  };
+}
+
 torch::Tensor optional_tensor(const py::dict& arrays, const char* name) {
   if (!arrays.contains(name) || arrays[name].is_none()) return {};
   return py::cast<torch::Tensor>(arrays[name]);
 }
 
 Analysis analyze_layer(const py::dict& arrays, const py::object& head, const std::string& name,
-                       const std::string& options_json, const std::string& config_json, int threads) {
+                       const std::string& options_json, const std::string& config_json, int threads,
+                       bool progress) {
   Analysis a;
   a.options = analysis_options(options_json);
+  a.options.progress = progress ? python_stderr() : awd::util::ProgressSink();
   a.config = json::parse(config_json);
   awd::RunConfig recorded;
   recorded.analysis = a.options;
@@ -149,6 +164,10 @@ void write_analysis(const std::string& dir, const std::vector<std::pair<std::str
 PYBIND11_MODULE(_core, m) {
   m.doc() = "awd's C++ core (activity-weight duality analysis); use the awd package, not this module";
   m.attr("version") = AWD_VERSION;
+  // LibTorch's large blocks would go back to the OS after every use and be
+  // page-faulted in again (util/allocator.h); the process is the user's, but
+  // this is what PyTorch's own CPU performance guide asks of an allocator.
+  awd::util::tune_allocator();
   py::class_<Analysis>(m, "Analysis")
       .def("summary_json",
            [](const Analysis& a) { return awd::store::imported_summary_json(a.config, a.options, a.result); })
@@ -163,5 +182,6 @@ PYBIND11_MODULE(_core, m) {
       .def("save", &save, py::arg("dir"), py::arg("force") = false);
   m.def("write_analysis", &write_analysis, py::arg("dir"), py::arg("files"), py::arg("force") = false);
   m.def("analyze_layer", &analyze_layer, py::arg("arrays"), py::arg("head"), py::arg("name"),
-        py::arg("options_json"), py::arg("config_json"), py::arg("threads") = 0);
+        py::arg("options_json"), py::arg("config_json"), py::arg("threads") = 0,
+        py::arg("progress") = false);
 }
