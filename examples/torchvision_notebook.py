@@ -43,7 +43,7 @@ def subset(x, y, n, seed):
     return torch.from_numpy(x[i].astype(np.float32) / 255), torch.from_numpy(y[i])
 
 
-def train(x, y, batch, lr, epochs=6, seed=0):
+def train(x, y, batch, lr, epochs=12, seed=0):
     torch.manual_seed(seed)
     model = torchvision.models.resnet18(num_classes=10)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
@@ -60,15 +60,23 @@ def train(x, y, batch, lr, epochs=6, seed=0):
     return model.eval()
 
 
+def accuracy(model, x, y):
+    with torch.no_grad():
+        logits = torch.cat([model(x[i:i + 500]) for i in range(0, len(x), 500)])
+    return (logits.argmax(1) == y).float().mean().item(), torch.nn.functional.cross_entropy(logits, y).item()
+
+
 def main(data=None, out="work/notebook"):
     os.makedirs(out, exist_ok=True)
     (xtr, ytr), (xte, yte) = cifar(data) if data else fashion()
     train_set, test_set = subset(xtr, ytr, 2000, 0), subset(xte, yte, 1000, 1)
     results = {}
-    for batch, lr in ((32, 0.02), (500, 0.1)):
+    for batch, lr in ((32, 0.02), (250, 0.1)):
         start = time.time()
         model = train(*train_set, batch, lr)
         trained = time.time() - start
+        acc, loss = accuracy(model, *train_set)
+        print(f"B = {batch}: training accuracy {acc:.3f}, loss {loss:.4f}")
         start = time.time()
         results[batch] = awd.analyze(model, "fc", train_set, test_set)   # the whole analysis: one line
         print(f"B = {batch}: trained in {trained:.0f} s, analysed in {time.time() - start:.1f} s")

@@ -70,7 +70,7 @@ def resolve_layer(model, layer=None):
 
 def _where(error):
     """The innermost frame of the traceback outside torch itself: the model's own line."""
-    torch_dir = os.path.dirname(torch.__file__)
+    torch_dir = os.path.dirname(torch.__file__) + os.sep  # the separator keeps torchvision's frames
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(torch_dir)]
     if not frames:
         return ""
