@@ -265,6 +265,11 @@ int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
   if (k >= N)
     throw std::invalid_argument("basis_rank " + std::to_string(k) + " must be below the layer's " + std::to_string(N) +
                                 " weights (0 = the dense basis of all of them)");
+  // A fixed n_s beyond the ranked directions would be cut to their number without a word.
+  const int64_t ranked = k > 0 ? k : N;
+  if (cfg.n_sharp > ranked)
+    throw std::invalid_argument("n_sharp " + std::to_string(cfg.n_sharp) + " exceeds the " + std::to_string(ranked) +
+                                (k > 0 ? " directions of the top-k basis (--basis-rank)" : " directions of the layer"));
   return k;
 }
 

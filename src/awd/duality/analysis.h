@@ -87,7 +87,8 @@ std::string self_check_failure(const AnalysisResult& r);
 
 /// The k of an analysis of N weights: cfg.basis_rank if set, 0 (all N,
 /// dense) where N <= kMaxDenseWeights, kDefaultBasisRank above.
-/// std::invalid_argument when k >= N (the dense path computes all N).
+/// std::invalid_argument when k >= N (the dense path computes all N), or when
+/// a fixed cfg.n_sharp exceeds the directions ranked (N, or k).
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg);
 
 /// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on
