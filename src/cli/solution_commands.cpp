@@ -58,7 +58,7 @@ Subcommand add_train(CLI::App& app, Context& ctx) {
   add_training_options(*sub, cfg);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary)
               std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
                           to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
@@ -103,7 +103,7 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};

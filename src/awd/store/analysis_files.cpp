@@ -9,6 +9,7 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
+#include "awd/store/folder_kind.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -159,6 +160,7 @@ void save_tables(const std::string& dir, const data::Subset& subset, const duali
 void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
                    const data::Subset& subset, const train::TrainResult& training,
                    const duality::AnalysisResult& r) {
+  own_folder(dir, FolderKind::kAnalysis);
   save_tables(dir, subset, r);
   // Last: summary.json marks a finished analysis of the run `run_id`.
   auto j = summary_json(cfg, training, r);
@@ -168,6 +170,7 @@ void save_analysis(const std::string& dir, const std::string& run_id, const RunC
 
 void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
                             const data::Subset& subset, const duality::AnalysisResult& r) {
+  own_folder(dir, FolderKind::kAnalysis);  // callers outside awd's commands (Python) too
   save_tables(dir, subset, r);
   auto j = analysis_json(analysis, r);
   j["config"] = config;

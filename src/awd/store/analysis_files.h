@@ -1,5 +1,6 @@
 // What an analysis writes into RUN_DIR/<name>/:
 //
+//   .awd.json       the marker of an analysis folder (folder_kind.h)
 //   summary.json    every scalar of the analysis, the configuration and the training; written last
 //   directions.csv  per direction, in rank order: lambda, sigma_g, sigma_w, mu_g, mu_w, c, dL_i, S_w, S_L
 //   pairs.csv       per test sample: its partner, l_k, norms and the duality residual
@@ -18,15 +19,18 @@
 
 namespace awd::store {
 
-/// Writes the files above into `dir`, summary.json last; summary.json carries
+/// Writes the files above into `dir` (refusing a folder that is not an
+/// analysis', folder_kind.h), summary.json last; summary.json carries
 /// `run_id`, the id of the run analysed (run_status.h).
 void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
                    const data::Subset& subset, const train::TrainResult& training,
                    const duality::AnalysisResult& result);
 
 /// The same files for a model awd did not train (awd analyze --model or
-/// --features): `config` (what was analysed: the model or feature files, the
-/// data, the options) is the summary's config, and there is no training section.
+/// --features, or Python): `config` (what was analysed: the model or feature
+/// files, the data, the options) is the summary's config, and there is no
+/// training section. Refuses a folder that is not an analysis' as save_analysis
+/// does; prepare_analysis_dir (run_status.h) first also clears an analysis it replaces.
 void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
                             const data::Subset& subset, const duality::AnalysisResult& result);
 
