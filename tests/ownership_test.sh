@@ -246,6 +246,8 @@ echo '{"train": {"batch_size": 5.0, "max_epoch": 2e0}}' >"$T/int.json"
 "$AWD" train --config "$T/int.json" --data "$D" -M 10 --n-test 15 -q -o "$T/m6" >/dev/null 2>"$T/err" &&
   "$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['train']; assert t['batch_size']==5 and t['max_epoch']==2, t" \
     "$T/m6/config.json" && ok || bad "integral floats in a config file: $(cat "$T/err")"
-"$AWD" run --help | grep -q "N <= 16384, the top 100 above" && ok || bad "--help and the README disagree on the dense limit"
+# --help and the README name the same budget of the automatic basis choice.
+budget=$("$AWD" run --help | grep -o "predicted within [0-9]* s" | head -1)
+[ -n "$budget" ] && grep -q "is $budget" "$SRC/README.md" && ok || bad "--help ('$budget') and the README disagree on the dense budget"
 
 finish ownership
