@@ -246,6 +246,18 @@ echo '{"train": {"batch_size": 5.0, "max_epoch": 2e0}}' >"$T/int.json"
 "$AWD" train --config "$T/int.json" --data "$D" -M 10 --n-test 15 -q -o "$T/m6" >/dev/null 2>"$T/err" &&
   "$PY" -c "import json,sys; t=json.load(open(sys.argv[1]))['train']; assert t['batch_size']==5 and t['max_epoch']==2, t" \
     "$T/m6/config.json" && ok || bad "integral floats in a config file: $(cat "$T/err")"
+# Options a route of awd analyze would ignore are refused, before any folder is made.
+for opt in "--data $D" "-o $T/m7" "--n-test 5" "--seed 3" "--normalize 0.5,0.2" "--max-memory 1G" --float64-activities; do
+  expect_usage_error "analyze RUN_DIR $opt" "analyze RUN_DIR does not use ${opt%% *} \(it would be ignored\)" \
+    "$AWD" analyze "$T/R" --name m7 $opt
+done
+for opt in "--layer fc1" "--name x" "--data $D" "--n-test 5" "--seed 3"; do
+  expect_usage_error "analyze --features $opt" "analyze --features does not use ${opt%% *} \(it would be ignored\)" \
+    "$AWD" analyze --features "$T/F" -o "$T/m8" $opt
+done
+expect_usage_error "analyze --model --name" "analyze --model does not use --name" \
+  "$AWD" analyze --model "$T/none.pt" --data "$D" -o "$T/m9" --name x
+for m in R/m7 m7 m8 m9; do [ ! -e "$T/$m" ] || bad "a refused analyze made $m"; done
 # --help and the README name the same budget of the automatic basis choice.
 budget=$("$AWD" run --help | grep -o "predicted within [0-9]* s" | head -1)
 [ -n "$budget" ] && grep -q "is $budget" "$SRC/README.md" && ok || bad "--help ('$budget') and the README disagree on the dense budget"
