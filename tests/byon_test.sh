@@ -107,7 +107,7 @@ expect_error "newer model" "newer_version.pt: written by a newer PyTorch.*featur
 expect_error "missing model" "nothing.pt: no such file" "$AWD" "${MODEL[@]}" --model "$T/nothing.pt" -o "$T/x6"
 expect_error "model without data" "awd: --model needs --data DIR and -o OUT" "$AWD" analyze --model "$T/fx/awd_mlp.pt" -o "$T/x7"
 expect_error "bad normalize" "awd: --normalize gives 2 channels" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" --normalize 0,0,1,1 -o "$T/x8"
-expect_error "finished analysis" "already holds a finished run.*--force" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" -o "$T/awd_mlp"
+expect_error "finished analysis" "already holds a finished analysis.*--force" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" -o "$T/awd_mlp"
 cp -r "$T/fx/data" "$T/baddata"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/baddata/y_test.npy', np.full(100, 12))"
 expect_error "label out of range" "baddata/y_test.npy: label 12 of sample 0 is out of range 0..9" \

@@ -234,7 +234,7 @@ CMP=(compare --data "$MNIST" -M 10 --n-test 50 -q)
 expect_error "compare: b = 0" "batch_size \(B\) must be at least 1" "$AWD" "${CMP[@]}" --learners 4 -B 0 -o "$T/cmpX"
 expect_error "compare: n > samples" "learners \(n = 101\) exceed the 100 training samples" "$AWD" "${CMP[@]}" --learners 101 -B 1 -o "$T/cmpX"
 expect_error "compare: n b > samples" "4 x 30 = 120 exceeds the 100 training samples" "$AWD" "${CMP[@]}" --learners 4 -B 30 -o "$T/cmpX"
-expect_error "compare in a sweep folder" "holds a sweep of another experiment" "$AWD" "${CMP[@]}" --learners 4 -B 5 -o "$T/swA"
+expect_error "compare in a sweep folder" "swA: holds a sweep \(.awd.json\), not a compare" "$AWD" "${CMP[@]}" --learners 4 -B 5 -o "$T/swA"
 [ -e "$T/cmpX" ] && bad "refused compare left a folder" || ok
 
 # A tiny compare end to end: both algorithms, paired seeds, the report with its tables.

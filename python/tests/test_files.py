@@ -29,7 +29,8 @@ def same(a, b):
 def test_save_then_load_is_the_same_result(result, tmp_path):
     out = tmp_path / "fc2"
     result.save(out)
-    assert sorted(os.listdir(out)) == ["coverage.csv", "directions.csv", "pairs.csv", "summary.json"]
+    assert sorted(os.listdir(out)) == [".awd.json", "coverage.csv", "directions.csv", "pairs.csv", "summary.json"]
+    assert json.load(open(out / ".awd.json"))["kind"] == "analysis"
     loaded = awd.load(out)
     same(result, loaded)
     # What save writes is what the core renders, byte for byte.
@@ -45,6 +46,17 @@ def test_save_refuses_to_overwrite_without_force(result, tmp_path):
     with pytest.raises(RuntimeError, match="already"):
         result.save(tmp_path / "a")
     result.save(tmp_path / "a", force=True)
+
+
+def test_save_never_writes_into_a_folder_of_the_users_files(result, tmp_path):
+    # The same ownership rule as awd analyze -o: the user's files are refused, force or not, and stay.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("my notes")
+    for force in (False, True):
+        with pytest.raises(RuntimeError, match=r"mine: not an analysis folder \(holds 'notes.txt'"):
+            result.save(tmp_path / "mine", force=force)
+    assert os.listdir(tmp_path / "mine") == ["notes.txt"]
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "my notes"
 
 
 def test_report_compare_reads_saved_results(run_dir, samples, result, tmp_path):

@@ -174,6 +174,11 @@ struct RunConfig {
 /// Throws std::invalid_argument with a one-line message when a value is out of range.
 void validate(const RunConfig& cfg);
 
+/// The data folder and the --init-from folder as absolute paths (lexically
+/// normal), so that what a run or a sweep records names the same files
+/// whatever the working directory of a later command. Empty paths stay empty.
+void make_paths_absolute(RunConfig& cfg);
+
 /// The default analysed layer, fc2, names no layer of ResNet-18 or
 /// DenseNet-121: with that default they analyse their last layer (fc,
 /// classifier) instead. Any other layer name is left as it is.

@@ -22,6 +22,7 @@ struct ReportFlags {
   std::vector<std::string> folders;  ///< --compare
   std::vector<std::string> labels;   ///< --labels
   std::string out;                   ///< -o
+  bool force = false;                ///< --force: write beside files awd did not write in -o
 };
 
 }  // namespace
@@ -39,6 +40,10 @@ Subcommand add_report(CLI::App& app, Context& ctx) {
       ->delimiter(',')
       ->needs(compare);
   sub->add_option("-o,--out", f->out, "Output folder of --compare")->needs(compare);
+  sub->add_flag("--force", f->force,
+                "--compare: write into an output folder that holds other files (they stay; never an awd folder of "
+                "another kind or one of the compared folders)")
+      ->needs(compare);
   sub->callback([f] {
     if (f->dir.empty() && f->folders.empty()) throw CLI::RequiredError("sweep_dir");
     if (!f->folders.empty() && f->out.empty()) throw CLI::RequiredError("--out (with --compare)");
@@ -47,7 +52,7 @@ Subcommand add_report(CLI::App& app, Context& ctx) {
             bool quiet = false;
             begin_command(ctx.spec.base, quiet);
             if (!f->folders.empty()) {
-              std::printf("%s", report::write_folder_comparison(f->folders, f->labels, f->out).c_str());
+              std::printf("%s", report::write_folder_comparison(f->folders, f->labels, f->out, f->force).c_str());
               return experiments::kExitOk;
             }
             const bool compare = report::is_compare_dir(f->dir);

@@ -1,5 +1,6 @@
 // awd train, awd analyze, awd run: one solution, in this process.
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,14 @@ int analyze_imported(experiments::ImportedModel m, const std::vector<double>& no
   return experiments::kExitOk;
 }
 
+/// Refuses the options of `names` given on the command line: `route` of awd
+/// analyze would ignore them, and a user who gave them expects them to act.
+void refuse_ignored(const CLI::App& sub, const char* route, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (sub.get_option(name)->count() > 0)
+      throw std::invalid_argument(std::string("analyze ") + route + " does not use " + name + " (it would be ignored)");
+}
+
 }  // namespace
 
 Subcommand add_train(CLI::App& app, Context& ctx) {
@@ -58,7 +67,7 @@ Subcommand add_train(CLI::App& app, Context& ctx) {
   add_training_options(*sub, cfg);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary)
               std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
                           to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
@@ -85,6 +94,16 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
             begin_command(cfg, a->flags.quiet);
             imported->progress = !a->flags.quiet;
             if (sub->get_option("--layer")->count() == 0) cfg.analysis.layer.clear();  // the run's own
+            if (!features->empty())
+              refuse_ignored(*sub, "--features",
+                             {"--layer", "--name", "--data", "--n-test", "--seed", "--normalize", "--max-memory",
+                              "--float64-activities"});
+            else if (!imported->model_path.empty())
+              refuse_ignored(*sub, "--model", {"--name"});
+            else
+              refuse_ignored(*sub, "RUN_DIR",
+                             {"--data", "-o", "--n-test", "--seed", "--normalize", "--max-memory",
+                              "--float64-activities"});
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");
@@ -103,7 +122,7 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};

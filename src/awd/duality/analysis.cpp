@@ -290,12 +290,28 @@ std::string self_check_failure(const AnalysisResult& r) {
   return failure;
 }
 
+namespace {
+
+/// A fixed n_s beyond the `ranked` directions would be cut to their number without a word.
+void check_n_sharp(int64_t ranked, bool top_k, const AnalysisConfig& cfg) {
+  if (cfg.n_sharp > ranked)
+    throw std::invalid_argument("n_sharp " + std::to_string(cfg.n_sharp) + " exceeds the " + std::to_string(ranked) +
+                                (top_k ? " directions of the top-k basis (--basis-rank)" : " directions of the layer"));
+}
+
+}  // namespace
+
 int64_t effective_basis_rank(const BasisSizes& sizes, const AnalysisConfig& cfg) {
-  return choose_basis(sizes, cfg.basis_rank, double(util::available_memory_bytes())).basis_rank;
+  const int64_t k = choose_basis(sizes, cfg.basis_rank, double(util::available_memory_bytes())).basis_rank;
+  check_n_sharp(k > 0 ? k : sizes.weights, k > 0, cfg);
+  return k;
 }
 
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
-  return effective_basis_rank(BasisSizes{N, 4000, 1000}, cfg);
+  // The sizes are a guess here: an automatic choice may differ with the real
+  // ones, so n_s is held against the top k only when k was asked for.
+  check_n_sharp(cfg.basis_rank > 0 ? cfg.basis_rank : N, cfg.basis_rank > 0, cfg);
+  return choose_basis(BasisSizes{N, 4000, 1000}, cfg.basis_rank, double(util::available_memory_bytes())).basis_rank;
 }
 
 namespace {
@@ -316,6 +332,7 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   if (cfg.progress && (res.basis.basis_rank > 0 || res.basis.prediction.dense_seconds > kAnnounceSeconds))
     cfg.progress(describe(res.basis, sizes.weights) + "\n");
   const int64_t basis_rank = res.basis.basis_rank;
+  check_n_sharp(basis_rank > 0 ? basis_rank : sizes.weights, basis_rank > 0, cfg);
   check_memory(res.layer, res.rows * res.cols, samples.test_labels.size(0), basis_rank);
   const auto act = layer_activities(split, sets, res);
   clock.lap("losses");

@@ -81,10 +81,12 @@ std::string self_check_failure(const AnalysisResult& r);
 
 /// The k of an analysis of N weights (0 = dense): choose_basis on the
 /// sizes, cfg.basis_rank as the request, the machine's available memory.
-/// std::invalid_argument when a forced k >= N.
+/// std::invalid_argument when a forced k >= N, or when a fixed cfg.n_sharp
+/// exceeds the directions ranked (N, or k).
 int64_t effective_basis_rank(const BasisSizes& sizes, const AnalysisConfig& cfg);
 /// The same when only N is known (validation before training): S and K of
-/// the paper's MNIST setting (4000, 1000).
+/// the paper's MNIST setting (4000, 1000); n_sharp is held against N, or
+/// against a k asked for.
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg);
 
 /// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on

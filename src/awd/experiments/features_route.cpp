@@ -144,6 +144,7 @@ AnalysisOutput analyze_features(const std::string& dir, const std::string& out_d
   std::iota(subset.test_indices.begin(), subset.test_indices.end(), 0);
   const auto split = duality::given_activities("W", torch::cat({a.a_train.to(torch::kDouble), a.a_test.to(torch::kDouble)}),
                                                a.W, a.b);
+  duality::effective_basis_rank(a.W.numel(), analysis);  // --basis-rank, --n-sharp refused before OUT is made
   store::prepare_analysis_dir(out_dir, force);
   util::set_threads(threads);
   AnalysisOutput out;

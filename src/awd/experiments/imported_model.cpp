@@ -38,7 +38,10 @@ data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel
                         folder.train.labels.data_ptr<int64_t>() + folder.train.size());
   s.corrupted.assign(folder.train.size(), false);
   const int64_t n = folder.test.size();
-  if (m.n_test <= 0 || m.n_test >= n) {
+  if (m.n_test > n)
+    throw std::invalid_argument("--n-test " + std::to_string(m.n_test) + " exceeds the " + std::to_string(n) +
+                                " test samples of " + m.data_dir);
+  if (m.n_test <= 0 || m.n_test == n) {
     s.test_indices.resize(n);
     std::iota(s.test_indices.begin(), s.test_indices.end(), 0);
   } else {  // the shuffled order: a prefix (--max-test) is a random subset too

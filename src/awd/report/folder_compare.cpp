@@ -15,6 +15,8 @@
 #include "awd/report/figure_table.h"
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
+#include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -155,14 +157,29 @@ std::vector<std::string> folder_labels(const std::vector<std::string>& folders,
   return out;
 }
 
+void check_output_folder(const std::vector<std::string>& inputs, const std::string& out_dir) {
+  const auto out = fs::weakly_canonical(out_dir);
+  for (const auto& in : inputs) {
+    const auto rel = out.lexically_relative(fs::weakly_canonical(in));
+    if (!rel.empty() && *rel.begin() != "..")
+      throw std::invalid_argument(out_dir + ": is the compared folder " + in + " or inside it; choose another -o");
+  }
+}
+
 std::string write_folder_comparison(const std::vector<std::string>& paths, const std::vector<std::string>& labels,
-                                    const std::string& out_dir, const std::string& gnuplot) {
+                                    const std::string& out_dir, bool force, const std::string& gnuplot) {
   if (paths.size() < 2) throw std::invalid_argument("--compare needs at least two analysis folders");
   const auto names = folder_labels(paths, labels);
   std::vector<AnalysisFolder> folders;
-  for (size_t k = 0; k < paths.size(); ++k) folders.push_back(read_analysis_folder(paths[k], names[k]));
+  store::DataFileCheck check;  // folders of one data set share their files: each CRC is computed once
+  for (size_t k = 0; k < paths.size(); ++k) {
+    folders.push_back(read_analysis_folder(paths[k], names[k]));
+    store::verify_analysis_inputs(paths[k], check);
+  }
+  check_output_folder(paths, out_dir);
+  store::own_folder(out_dir, store::FolderKind::kReport, {}, force);
   const fs::path out(out_dir);
-  fs::create_directories(out);
+  io::remove_stale_temporaries(out.string());
   io::write_atomic((out / "compare.csv").string(), compare_csv(folders));
   io::write_atomic((out / "summary.csv").string(), summary_csv(folders));
   io::write_atomic((out / "ranks.csv").string(), ranks_csv(folders));

@@ -35,10 +35,18 @@ AnalysisFolder read_analysis_folder(const std::string& path, const std::string& 
 /// folder paths. Errors for a wrong count, a repeated label or a comma in one.
 std::vector<std::string> folder_labels(const std::vector<std::string>& folders, const std::vector<std::string>& labels);
 
-/// Reads every folder, writes compare.csv, summary.csv, ranks.csv, the figures
-/// (a missing gnuplot: a warning on stderr, no figures) and report.html into
-/// `out_dir`; returns the side-by-side table for stdout.
+/// Throws std::invalid_argument when `out_dir` is one of the `inputs` or inside one.
+void check_output_folder(const std::vector<std::string>& inputs, const std::string& out_dir);
+
+/// Reads every folder and checks its inputs (store::verify_analysis_inputs:
+/// the run id of an analysis inside a run, the recorded data files' CRCs),
+/// then writes compare.csv, summary.csv, ranks.csv, the figures (a missing
+/// gnuplot: a warning on stderr, no figures) and report.html into `out_dir`,
+/// a report folder (store/folder_kind.h): never one of the inputs or inside
+/// one, never another kind of awd folder, and a folder of other files only
+/// with `force` (they stay). Returns the side-by-side table for stdout.
 std::string write_folder_comparison(const std::vector<std::string>& folders, const std::vector<std::string>& labels,
-                                    const std::string& out_dir, const std::string& gnuplot = "gnuplot");
+                                    const std::string& out_dir, bool force = false,
+                                    const std::string& gnuplot = "gnuplot");
 
 }  // namespace awd::report

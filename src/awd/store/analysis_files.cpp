@@ -9,6 +9,7 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
+#include "awd/store/folder_kind.h"
 #include "awd/util/progress.h"
 
 namespace fs = std::filesystem;
@@ -168,6 +169,7 @@ std::string table_csv(const AnalysisTable& table) {
 }
 
 void write_analysis_files(const std::string& dir, const std::vector<AnalysisFile>& files) {
+  own_folder(dir, FolderKind::kAnalysis);  // every writer, the Python package's too
   for (const auto& f : files) io::write_atomic(join(dir, f.name), f.text);
 }
 

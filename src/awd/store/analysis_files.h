@@ -1,5 +1,6 @@
 // What an analysis writes into RUN_DIR/<name>/:
 //
+//   .awd.json       the marker of an analysis folder (folder_kind.h)
 //   summary.json    every scalar of the analysis, the configuration and the training; written last
 //   directions.csv  per direction, in rank order: lambda, sigma_g, sigma_w, mu_g, mu_w, c, dL_i, S_w, S_L
 //   pairs.csv       per test sample: its partner, l_k, norms and the duality residual
@@ -20,7 +21,8 @@
 
 namespace awd::store {
 
-/// Writes the files above into `dir`, summary.json last; summary.json carries
+/// Writes the files above into `dir` (refusing a folder that is not an
+/// analysis', folder_kind.h), summary.json last; summary.json carries
 /// `run_id`, the id of the run analysed (run_status.h).
 void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
                    const data::Subset& subset, const train::TrainResult& training,
@@ -49,7 +51,9 @@ struct AnalysisFile {
 };
 
 /// Writes `files` into `dir` in their order, each atomically (summary.json,
-/// which marks a finished analysis, comes last).
+/// which marks a finished analysis, comes last). Refuses a folder that is not
+/// an analysis' (folder_kind.h) and marks it one; prepare_analysis_dir
+/// (run_status.h) first also removes the files of an analysis it replaces.
 void write_analysis_files(const std::string& dir, const std::vector<AnalysisFile>& files);
 
 /// The files of an analysis of a model awd did not train (awd analyze --model
