@@ -281,4 +281,20 @@ TEST(Readers, BrokenNpyFolders) {
   reset();
   fs::remove(dir / "y_test.npy");
   expect_error(load, p("y_test.npy"), "no such file");
+  // Non-finite inputs are refused at load, at their first index (C order).
+  reset();
+  auto x = torch::zeros({4, 2, 3}, torch::kFloat);
+  x[1][1][2] = NAN;
+  x[3][0][0] = INFINITY;
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(x));
+  expect_error(load, p("x_test.npy"), "nan at index [1, 1, 2]: every value must be finite");
+  // An empty test split, and samples without values, are refused before any model sees them.
+  reset();
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({0, 2, 3}, torch::kFloat)));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::zeros({0}, torch::kInt64)));
+  expect_error(load, p("x_test.npy"), "no test samples");
+  reset();
+  test_util::write_bytes(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 0}, torch::kFloat)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 0}, torch::kFloat)));
+  expect_error(load, p("x_train.npy"), "inputs [6, 0] hold no values per sample");
 }

@@ -44,8 +44,10 @@ struct FeatureFiles {
     read->push_back(p);
     if (floating != c10::isFloatingType(t.scalar_type()))
       fail(p, std::string(floating ? "must be float32 or float64" : "must hold integers") + ", not " +
-                  c10::toString(t.scalar_type()));
+                  io::numpy_dtype(t.scalar_type()));
     if (t.dim() != dims) fail(p, "must be " + std::to_string(dims) + "-dimensional, not " + c10::str(t.sizes()));
+    if (t.numel() == 0) fail(p, "holds no values (shape " + c10::str(t.sizes()) + ")");
+    io::require_finite(p, t);
     return floating ? t : t.to(torch::kInt64);
   }
 };
