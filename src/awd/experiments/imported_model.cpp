@@ -99,7 +99,7 @@ void check_peak_memory(const ImportedModel& m, double bytes) {
 
 }  // namespace
 
-AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& analysis, int threads) {
+AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& requested, int threads) {
   if (m.mean.size() != m.std.size()) throw std::invalid_argument("--normalize takes as many means as standard deviations");
   AnalysisOutput out;
   out.dir = m.out_dir;
@@ -113,7 +113,9 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   duality::ActivityPass pass;
   pass.float32 = !m.float64_activities;
   pass.progress = m.progress;
-  const auto split = duality::torchscript_split(m.model_path, analysis.layer, check, pass);
+  const auto split = duality::torchscript_split(m.model_path, requested.layer, check, pass);
+  AnalysisConfig analysis = requested;
+  analysis.layer = split->name();  // the model's only Linear when none was named
   check_peak_memory(m, peak_memory_bytes(samples, *split, analysis));
   // After every input was checked, so that a refused model leaves no folder behind.
   store::prepare_analysis_dir(out.dir, m.force);
