@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
+#include "awd/experiments/output_guard.h"
 #include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
@@ -146,12 +147,14 @@ AnalysisOutput analyze_features(const std::string& dir, const std::string& out_d
   std::iota(subset.test_indices.begin(), subset.test_indices.end(), 0);
   const auto split = duality::given_activities("W", torch::cat({a.a_train.to(torch::kDouble), a.a_test.to(torch::kDouble)}),
                                                a.W, a.b);
+  OutputGuard guard(out_dir);
   store::prepare_analysis_dir(out_dir, force);
   util::set_threads(threads);
   AnalysisOutput out;
   out.dir = out_dir;
   out.result = duality::analyze(*split, samples, analysis, a.partners);
   store::save_imported_analysis(out_dir, features_config(files, dir, analysis, threads), analysis, subset, out.result);
+  guard.dismiss();
   out.table = "features   " + dir + "\n" + store::analysis_table(out.result);
   require_self_checks(out);
   return out;

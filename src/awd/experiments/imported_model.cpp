@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
+#include "awd/experiments/output_guard.h"
 #include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/data/transforms.h"
@@ -118,9 +119,11 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   analysis.layer = split->name();  // the model's only Linear when none was named
   check_peak_memory(m, peak_memory_bytes(samples, *split, analysis));
   // After every input was checked, so that a refused model leaves no folder behind.
+  OutputGuard guard(out.dir);
   store::prepare_analysis_dir(out.dir, m.force);
   out.result = duality::analyze(*split, samples, analysis);
   store::save_imported_analysis(out.dir, imported_config(m, folder, analysis, threads), analysis, subset, out.result);
+  guard.dismiss();
   out.table = "model      " + m.model_path + "\n" + store::analysis_table(out.result);
   require_self_checks(out);
   return out;
