@@ -1,5 +1,6 @@
 // awd train, awd analyze, awd run: one solution, in this process.
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -27,6 +28,30 @@ CLI::App* solution_subcommand(CLI::App& app, const char* name, const char* about
   auto* sub = app.add_subcommand(name, about);
   add_common_options(*sub, cfg, a.flags);
   return sub;
+}
+
+/// Refuses each of `options` given on the command line: the route `route` would ignore it.
+void refuse_ignored(const CLI::App& sub, std::initializer_list<const char*> options, const std::string& route) {
+  for (const char* name : options)
+    if (sub.get_option(name)->count() > 0)
+      throw std::invalid_argument(std::string(name) + " does not apply to " + route);
+}
+
+/// Options of one route of analyze given to another, which would ignore them
+/// (checked only when exactly one of RUN_DIR, --model and --features is given).
+void refuse_options_of_other_routes(const CLI::App& sub, bool run, bool model, bool features) {
+  if (int(run) + int(model) + int(features) != 1) return;  // analyze_imported or the caller says what is missing
+  const auto model_only = {"--data", "--n-test", "--seed", "--normalize", "--max-memory", "--float64-activities"};
+  if (features) {
+    refuse_ignored(sub, model_only, "--features (it is an option of --model)");
+    refuse_ignored(sub, {"--layer"}, "--features (the layer is the one W.npy gives)");
+    refuse_ignored(sub, {"--name"}, "--features (the analysis goes to -o OUT)");
+  } else if (model) {
+    refuse_ignored(sub, {"--name"}, "--model (the analysis goes to -o OUT)");
+  } else {
+    refuse_ignored(sub, model_only, "analyze RUN_DIR (the run's own data and settings are used; it is an option of --model)");
+    refuse_ignored(sub, {"--out"}, "analyze RUN_DIR (the analysis goes to RUN_DIR/NAME, --name)");
+  }
 }
 
 /// awd analyze --model (a TorchScript model on its own data) or --features (a last layer as arrays).
@@ -81,7 +106,12 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
   add_memory_option(*sub, *imported);
+  sub->get_option("--layer")
+      ->description("Dense layer to analyse (default: the run's analysed layer; with --model the model's only "
+                    "Linear layer)")
+      ->default_str("");
   return {sub, [a, &cfg, imported, normalize, features, sub] {
+            refuse_options_of_other_routes(*sub, !a->run_dir.empty(), !imported->model_path.empty(), !features->empty());
             begin_command(cfg, a->flags.quiet);
             imported->progress = !a->flags.quiet;
             if (sub->get_option("--layer")->count() == 0) cfg.analysis.layer.clear();  // the run's own

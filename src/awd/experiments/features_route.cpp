@@ -66,9 +66,21 @@ void check_labels(const FeatureFiles& f, const char* name, const torch::Tensor& 
                          " is out of range 0.." + std::to_string(classes - 1) + " (the rows of W.npy)");
 }
 
+/// The partner search needs both x files; without partners.npy, a missing one is named.
+void require_inputs(const FeatureFiles& f) {
+  const bool train = f.has("x_train.npy"), test = f.has("x_test.npy");
+  if (!train && !test)
+    fail(f.dir, "holds neither x_train.npy and x_test.npy (the inputs as fed to the network, for the partner "
+                "search) nor partners.npy (for each test sample its partner's row in a_train.npy)");
+  if (!train || !test)
+    fail(f.path(train ? "x_test.npy" : "x_train.npy"),
+         "no such file: the partner search needs x_train.npy and x_test.npy, or give partners.npy instead");
+}
+
 /// partners.npy, or the search of SPEC §2 over x_train.npy and x_test.npy.
 torch::Tensor feature_partners(const FeatureFiles& f, const Features& a) {
   if (!f.has("partners.npy")) {
+    require_inputs(f);
     const auto inputs = data::read_npy_folder(f.dir);  // x_*, y_* with the data folder's rules
     f.read->push_back(f.path("x_train.npy"));
     f.read->push_back(f.path("x_test.npy"));
@@ -89,6 +101,23 @@ torch::Tensor feature_partners(const FeatureFiles& f, const Features& a) {
   return p;
 }
 
+/// W [m, n] takes activities of width n, both sets of activities have it, and m counts classes.
+void check_shapes(const FeatureFiles& f, const Features& a) {
+  const int64_t width = a.a_train.size(1), m = a.W.size(0), n = a.W.size(1);
+  if (a.a_test.size(1) != width)
+    fail(f.path("a_test.npy"), "activities of width " + std::to_string(a.a_test.size(1)) + ", but a_train.npy's have " +
+                                   std::to_string(width));
+  if (n != width)
+    fail(f.path("W.npy"), "W is " + c10::str(a.W.sizes()) + " (outputs x inputs), but the activities have width " +
+                              std::to_string(width) +
+                              (m == width ? ": W looks transposed; save it as [outputs, inputs], as torch.nn.Linear "
+                                            "holds its weight"
+                                          : ""));
+  if (m < 2)
+    fail(f.path("W.npy"), "W is " + c10::str(a.W.sizes()) +
+                              ": one output; the layer's outputs are the logits, one per class (at least 2)");
+}
+
 Features read_features(const std::string& dir, std::vector<std::string>& files) {
   const FeatureFiles f{dir, &files};
   if (!fs::is_directory(dir)) fail(dir, "features folder does not exist");
@@ -99,9 +128,7 @@ Features read_features(const std::string& dir, std::vector<std::string>& files) 
   if (f.has("b.npy")) a.b = f.load("b.npy", true, 1);
   a.y_train = f.load("y_train.npy", false, 1);
   a.y_test = f.load("y_test.npy", false, 1);
-  if (a.a_train.size(1) != a.W.size(1) || a.a_test.size(1) != a.W.size(1))
-    fail(f.path("W.npy"), "W " + c10::str(a.W.sizes()) + " does not take activities of width " +
-                              std::to_string(a.a_train.size(1)) + " and " + std::to_string(a.a_test.size(1)));
+  check_shapes(f, a);
   if (a.b.defined() && a.b.size(0) != a.W.size(0))
     fail(f.path("b.npy"), "b " + c10::str(a.b.sizes()) + " does not fit W " + c10::str(a.W.sizes()));
   check_rows(f, "y_train.npy", a.y_train, a.a_train.size(0), "a_train.npy");
