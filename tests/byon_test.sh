@@ -2,11 +2,11 @@
 # Bring your own network (SPEC §11): awd analyze --model on PyTorch models
 # scripted with python/awd_export.py, against awd's own analysis of the same
 # weights, and every bad input refused in one line.
-#   byon_test.sh AWD SHARED_DATA SOURCE_DIR
+#   byon_test.sh AWD SHARED_DATA SOURCE_DIR   (lib.sh test_data: which data)
 AWD=$1
-MNIST=$2/mnist
 SRC=$3
 . "$(dirname "$0")/lib.sh" awd-byon
+test_data "$2"
 export PYTHONDONTWRITEBYTECODE=1  # nothing written into the source tree
 
 # awd's own bias-free MLP, and the same weights and samples in PyTorch.

@@ -4,15 +4,15 @@
 # `awd run --force` leaves the old run or an unfinished new one and the same
 # command then finishes the work, analyze refuses changed data, and bad input
 # found only in the files of a run gives one line.
-#   consistency_test.sh AWD SHARED_DATA_DIR
+#   consistency_test.sh AWD SHARED_DATA   (lib.sh test_data: which data)
 AWD=$1
-SHARED=$2
 . "$(dirname "$0")/lib.sh" awd-consistency
+test_data "$2"
 PY=/usr/bin/python3
 
-# A private copy of the MNIST test split: the test changes it.
+# A private copy of the MNIST test split (or its fallback): the test changes it.
 DATA="$T/data"
-mkdir -p "$DATA" && cp "$SHARED"/mnist/t10k-*-ubyte.gz "$DATA"/
+mkdir -p "$DATA" && cp "$MNIST"/t10k-*-ubyte.gz "$DATA"/
 
 # state RUN: unfinished | trained | analysed | mixed (a result of another run than config.json's)
 state() {

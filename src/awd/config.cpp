@@ -73,7 +73,7 @@ void validate(const RunConfig& c) {
   require(c.analysis.max_test >= 0, "max_test must be non-negative");
   require(c.analysis.n_sharp >= -1, "n_sharp must be -1 (rule) or a rank >= 0");
   require(c.analysis.flatness_top >= 0, "flatness_top must be non-negative (0 = no flatness)");
-  require(c.analysis.basis_rank >= 0, "basis_rank must be non-negative (0 = dense where the layer fits)");
+  require(c.analysis.basis_rank >= -1, "basis_rank must be -1 (automatic), 0 (dense) or a number of directions");
   require(c.threads >= 0, "threads must be non-negative");
 }
 

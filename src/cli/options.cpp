@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "awd/distributed/gloo_exchange.h"
+#include "awd/duality/basis_choice.h"
 #include "awd/experiments/compare.h"
 #include "awd/store/config_json.h"
 #include "awd/util/threads.h"
@@ -112,7 +113,10 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
   app.add_option("--basis-rank", a.basis_rank,
                  "k: decompose along the top k directions (matrix-free Lanczos) plus the exact remainder; "
-                 "0 = all N by a dense eigh where N <= 8192, the top 100 above")
+                 "0 = all N by a dense eigh; -1 = the dense eigh when predicted within " +
+                     std::to_string(int(duality::kDenseBudgetSeconds)) + " s or no slower than the top " +
+                     std::to_string(duality::kDefaultBasisRank) + ", else the top " +
+                     std::to_string(duality::kDefaultBasisRank) + " (the prediction is printed)")
       ->capture_default_str();
   app.add_flag("--spectrum", a.spectrum, "Also estimate the trace (Hutchinson) and the spectral density (SLQ)");
 }
@@ -168,6 +172,7 @@ bool begin_command(RunConfig& cfg, bool& quiet) {
   default_layer_of_arch(cfg);
   const bool secondary = distributed::is_secondary_rank(cfg.learners.backend);
   if (secondary) quiet = true;
+  if (quiet) cfg.analysis.progress = {};
   if (!secondary) util::warn_if_slow_blas();
   return secondary;
 }

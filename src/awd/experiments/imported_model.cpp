@@ -88,7 +88,7 @@ double peak_memory_bytes(const data::Samples& s, const duality::LayerSplit& spli
   const int64_t N = W.numel(), T = s.test_inputs.size(0);
   const int64_t K = analysis.max_test > 0 ? std::min(analysis.max_test, T) : T;
   return 12.0 * inputs + 8.0 * samples * double(W.size(1) + 2 * W.size(0)) +
-         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(N, analysis));
+         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(duality::BasisSizes{N, s.train_inputs.size(0), K}, analysis));
 }
 
 /// Refuses an analysis whose estimate exceeds the limit, with both.
