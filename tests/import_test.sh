@@ -97,10 +97,13 @@ refused "init-from: infinite weight" "nanw/fc2.weight.npy: -inf at index \[4, 7\
 
 # The features route's messages.
 spoil_features wT "np.save('W.npy', np.load('W.npy').T.copy())"
-refused "transposed W" "wT/W.npy: W is \[16, 3\] \(outputs x inputs\), but the activities have width 16: W looks transposed" \
+refused "transposed W" "wT/W.npy: W is \[16, 3\] \(outputs, inputs\) but the activities have width 16: W looks transposed" \
   "$AWD" analyze --features "$T/wT" -o "$T/refused"
+spoil_features oneout "np.save('W.npy', np.load('W.npy')[:1].copy()); np.save('b.npy', np.load('b.npy')[:1].copy()); np.save('y_train.npy', 0 * np.load('y_train.npy')); np.save('y_test.npy', 0 * np.load('y_test.npy'))"
+refused "W of one output" "oneout/W.npy: W is \\[1, 16\\]: one output; a last layer's outputs are the logits" \
+  "$AWD" analyze --features "$T/oneout" -o "$T/refused"
 spoil_features nox "import os; os.remove('x_train.npy'); os.remove('x_test.npy')"
-refused "neither x files nor partners" "nox: holds neither x_train.npy and x_test.npy .* nor partners.npy" \
+refused "neither x files nor partners" "nox/x_train.npy: missing: the partner search needs the inputs .*/nox/x_train.npy and .*/nox/x_test.npy, or .*/nox/partners.npy instead" \
   "$AWD" analyze --features "$T/nox" -o "$T/refused"
 cp "$FX/features/partners_found.npy" "$T/nox/partners.npy"
 "$AWD" analyze --features "$T/nox" -q -o "$T/viapartners" >"$T/e.out" 2>&1 && ok || bad "features with partners.npy: $(cat "$T/e.out")"
@@ -111,7 +114,7 @@ refused "NaN in W" "nanW/W.npy: nan at index \[1, 3\]" "$AWD" analyze --features
 spoil_features nanxf "x = np.load('x_test.npy'); x[2, 0, 1, 1] = np.nan; np.save('x_test.npy', x)"
 refused "NaN in x of a features folder" "nanxf/x_test.npy: nan at index \[2, 0, 1, 1\]" "$AWD" analyze --features "$T/nanxf" -o "$T/refused"
 spoil_features emptya "np.save('a_test.npy', np.zeros((0, 16))); np.save('y_test.npy', np.zeros(0, np.int64))"
-refused "empty activities" "emptya/a_test.npy: holds no values" "$AWD" analyze --features "$T/emptya" -o "$T/refused"
+refused "empty activities" "emptya/a_test.npy: no test samples$" "$AWD" analyze --features "$T/emptya" -o "$T/refused"
 
 # Options a route would ignore are refused.
 refused "--features --layer" "^awd: --layer does not apply to --features" \

@@ -20,7 +20,8 @@ namespace awd::experiments {
 
 /// Analyses the layer given in `dir` (above) into `out_dir` (the files of a
 /// run's analysis; the summary's config records every file read). Throws
-/// std::runtime_error, one line naming the file, for a missing file (neither
+/// std::runtime_error or std::invalid_argument (given_layer.h's checks), one
+/// line naming the file, for a missing file (neither
 /// x files nor partners.npy: both alternatives named), a wrong dtype or shape
 /// (a transposed W said so), an empty array, a NaN or infinite value (its first
 /// index), a W of fewer than 2 outputs, a label outside 0..m-1, or a partner
