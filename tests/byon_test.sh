@@ -121,7 +121,7 @@ cp -r "$T/fx/features" "$T/badf"
 rm "$T/badf/W.npy"
 expect_error "features: no W" "badf/W.npy: no such file" "$AWD" analyze --features "$T/badf" -o "$T/x11"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/badf/W.npy', np.zeros((10, 29)))"
-expect_error "features: W does not fit" "badf/W.npy: W \[10, 29\] does not take activities of width 30" \
+expect_error "features: W does not fit" "badf/W.npy: W is \[10, 29\] \(outputs, inputs\) but the activities have width 30$" \
   "$AWD" analyze --features "$T/badf" -o "$T/x12"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/badf/W.npy', np.zeros((10, 30), np.float32)); np.save('$T/badf/y_train.npy', np.full(200, 10))"
 expect_error "features: label" "badf/y_train.npy: label 10 of sample 0 is out of range 0..9" \

@@ -257,7 +257,9 @@ TEST(Subset, AskingForTooManySaysHowManyExist) {
   cfg.n_test = 10;
   // One split: asking for all of class 0 leaves no test sample of it.
   const auto zeros = torch::bincount(folder.test.labels)[0].item<int64_t>();
-  if (test_util::test_data().real_mnist) EXPECT_EQ(zeros, 980);
+  if (test_util::test_data().real_mnist) {
+    EXPECT_EQ(zeros, 980);
+  }
   cfg.per_class = zeros;
   expect_error([&] { data::draw_subset(folder, cfg); }, "t10k-images", "class 0 has " + std::to_string(zeros) + " samples");
   // ... while the smallest class less one test sample is drawn.
@@ -326,4 +328,20 @@ TEST(Readers, BrokenNpyFolders) {
   reset();
   fs::remove(dir / "y_test.npy");
   expect_error(load, p("y_test.npy"), "no such file");
+  // Non-finite inputs are refused at load, at their first index (C order).
+  reset();
+  auto x = torch::zeros({4, 2, 3}, torch::kFloat);
+  x[1][1][2] = NAN;
+  x[3][0][0] = INFINITY;
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(x));
+  expect_error(load, p("x_test.npy"), "nan at index [1, 1, 2]: every value must be finite");
+  // An empty test split, and samples without values, are refused before any model sees them.
+  reset();
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({0, 2, 3}, torch::kFloat)));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::zeros({0}, torch::kInt64)));
+  expect_error(load, p("x_test.npy"), "no test samples");
+  reset();
+  test_util::write_bytes(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 0}, torch::kFloat)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 0}, torch::kFloat)));
+  expect_error(load, p("x_train.npy"), "inputs [6, 0] hold no values per sample");
 }

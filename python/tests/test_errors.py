@@ -78,7 +78,7 @@ def test_features_errors():
         awd.features(a, y, a, y, W.T, partners=np.arange(20))
     with pytest.raises(ValueError, match="partner search needs x_train and x_test"):
         awd.features(a, y, a, y, W)
-    with pytest.raises(ValueError, match="a_test: holds NaN at \\[2, 1\\]"):
+    with pytest.raises(ValueError, match="a_test: nan at index \\[2, 1\\]: every value must be finite"):
         b = a.copy()
         b[2, 1] = np.nan
         awd.features(a, y, b, y, W, partners=np.arange(20))

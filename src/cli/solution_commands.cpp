@@ -90,20 +90,29 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
   add_memory_option(*sub, *imported);
+  sub->get_option("--layer")
+      ->description("Dense layer to analyse (default: the run's analysed layer; with --model the model's only "
+                    "Linear layer)")
+      ->default_str("");
   return {sub, [a, &cfg, imported, normalize, features, sub] {
             begin_command(cfg, a->flags.quiet);
             imported->progress = !a->flags.quiet;
             if (sub->get_option("--layer")->count() == 0) cfg.analysis.layer.clear();  // the run's own
-            if (!features->empty())
-              refuse_ignored(*sub, "--features",
-                             {"--layer", "--name", "--data", "--n-test", "--seed", "--normalize", "--max-memory",
-                              "--float64-activities"});
-            else if (!imported->model_path.empty())
-              refuse_ignored(*sub, "--model", {"--name"});
-            else
-              refuse_ignored(*sub, "RUN_DIR",
-                             {"--data", "-o", "--n-test", "--seed", "--normalize", "--max-memory",
-                              "--float64-activities"});
+            // With one route given, options of another are refused; with none
+            // or several, analyze_imported or the line below says so.
+            if (int(!features->empty()) + int(!imported->model_path.empty()) + int(!a->run_dir.empty()) == 1) {
+              const auto model_only = {"--data", "--n-test", "--seed", "--normalize", "--max-memory",
+                                       "--float64-activities"};
+              if (!features->empty()) {
+                refuse_ignored(*sub, "--features", model_only);
+                refuse_ignored(*sub, "--features", {"--layer", "--name"});
+              } else if (!imported->model_path.empty()) {
+                refuse_ignored(*sub, "--model", {"--name"});
+              } else {
+                refuse_ignored(*sub, "RUN_DIR", model_only);
+                refuse_ignored(*sub, "RUN_DIR", {"-o"});
+              }
+            }
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");

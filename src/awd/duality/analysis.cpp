@@ -283,10 +283,10 @@ std::string self_check_failure(const AnalysisResult& r) {
   std::string failure;
   const double eq10_limit = kEq10Tolerance * std::max(1.0, std::abs(r.pair_gap));
   if (!(r.eq10_residual <= eq10_limit))  // NaN fails too
-    failure = "Eq. 10 residual " + std::to_string(r.eq10_residual) + " above " + std::to_string(eq10_limit);
+    failure = "Eq. 10 residual " + c10::str(r.eq10_residual) + " above " + c10::str(eq10_limit);
   if (!(r.duality_max_residual <= kDualityTolerance))
-    failure += (failure.empty() ? "" : "; ") + std::string("duality residual ") + std::to_string(r.duality_max_residual) +
-               " above " + std::to_string(kDualityTolerance);
+    failure += (failure.empty() ? "" : "; ") + std::string("duality residual ") + c10::str(r.duality_max_residual) +
+               " above " + c10::str(kDualityTolerance);
   return failure;
 }
 

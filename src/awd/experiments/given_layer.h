@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "awd/config.h"
@@ -36,11 +37,33 @@ data::Subset whole_subset(int64_t train, int64_t test);
 /// The number of classes C: the width of h(z) (m for the identity).
 int64_t given_num_classes(const GivenLayer& layer);
 
-/// Checks the arrays against each other, finds the partners when they are not
-/// given, and analyses the layer. std::invalid_argument, one line naming the
-/// array, for a wrong dimension or dtype, rows that disagree, a label outside
-/// 0..C-1, a non-finite value (with its first index), or a partner out of
-/// range or of another class.
+/// How an error message names an array, given its field name ("a_train"):
+/// the Python package names the field, the features route its file.
+/// Empty: the field name.
+using ArrayNames = std::function<std::string(const std::string& field)>;
+
+/// Checks the arrays against each other, the inputs and partners aside.
+/// std::invalid_argument, one line naming the array (`names`), for a missing
+/// array, a wrong dimension or dtype, no values, rows that disagree, a W
+/// that does not take the activities (a transposed one said so), a last
+/// layer of fewer than 2 outputs, a label outside 0..C-1, or a non-finite
+/// value (with its first index).
+void check_given_arrays(const GivenLayer& layer, const ArrayNames& names = {});
+
+/// The partners (int64 [T]) of a layer check_given_arrays accepted: those
+/// given, checked, or found by the search on the inputs. The same errors for
+/// missing inputs without partners (both alternatives named), inputs that do
+/// not fit, or a partner out of range or of another class.
+torch::Tensor given_partners(const GivenLayer& layer, const ArrayNames& names = {});
+
+/// check_given_arrays, then given_partners.
+torch::Tensor check_given_layer(const GivenLayer& layer, const ArrayNames& names = {});
+
+/// The analysis of a layer check_given_layer accepted, with its partners.
+duality::AnalysisResult analyze_checked_layer(const GivenLayer& layer, const torch::Tensor& partners,
+                                              const AnalysisConfig& cfg);
+
+/// check_given_layer, then analyze_checked_layer.
 duality::AnalysisResult analyze_given_layer(const GivenLayer& layer, const AnalysisConfig& cfg);
 
 }  // namespace awd::experiments

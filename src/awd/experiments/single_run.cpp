@@ -11,6 +11,7 @@
 #include "awd/distributed/exchange.h"
 #include "awd/duality/sequential_split.h"
 #include "awd/experiments/compare.h"
+#include "awd/experiments/output_guard.h"
 #include "awd/experiments/run_plan.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/config_json.h"
@@ -167,8 +168,12 @@ train::TrainResult train_solution(const RunConfig& cfg_in, const OutputOptions& 
   if (cfg.learners.noise_every > 0) check_layer(cfg, folder);  // the noise record reads the layer's Hessian
   plan_run(cfg, out, false, files_of(folder));
   const auto exchange = distributed::make_exchange(cfg.learners);
+  // Refused --init-from weights leave no empty folder (only the writing process makes it).
+  OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
   prepare_training(out, *exchange);
-  return train_on(cfg, folder, out, *exchange);
+  auto result = train_on(cfg, folder, out, *exchange);
+  guard.dismiss();
+  return result;
 }
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
@@ -203,8 +208,10 @@ AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   }
   const auto exchange = distributed::make_exchange(cfg.learners);
   if (plan == Plan::kTrain) {
+    OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
     prepare_training(out, *exchange);
     train_on(cfg, folder, out, *exchange);
+    guard.dismiss();
   }
   if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.

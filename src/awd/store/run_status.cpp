@@ -129,9 +129,21 @@ void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep)
 
 namespace {
 
+/// The JSON object of a summary.json; "PATH: not valid JSON (...)" for a corrupt one.
+json read_summary(const std::string& path) {
+  json j;
+  try {
+    j = json::parse(io::read_text(path));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw std::runtime_error(path + ": not a JSON object");
+  return j;
+}
+
 /// The numbers `keys` of the summary.json at `path`.
 std::vector<double> summary_numbers(const std::string& path, const std::vector<std::string>& keys) {
-  const auto j = json::parse(io::read_text(path));
+  const auto j = read_summary(path);
   std::vector<double> out;
   for (const auto& key : keys) {
     if (!j.contains(key) || !j.at(key).is_number()) throw std::runtime_error(path + ": no number '" + key + "'");
@@ -153,8 +165,18 @@ std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const
   return summary_numbers(path, keys);
 }
 
+double read_analysis_number_or(const std::string& analysis_dir, const std::string& pointer, double fallback) {
+  read_analysis_metrics(analysis_dir, {});  // a missing folder or file: the usual errors
+  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto j = read_summary(path);
+  const json::json_pointer at(pointer);
+  if (!j.contains(at)) return fallback;
+  if (!j.at(at).is_number()) throw std::runtime_error(path + ": " + pointer + " is not a number");
+  return j.at(at).get<double>();
+}
+
 double read_summary_epochs(const std::string& run_dir) {
-  const auto j = json::parse(io::read_text(summary_path(run_dir)));
+  const auto j = read_summary(summary_path(run_dir));
   const auto t = j.value("training", json::object());
   return t.contains("epochs") && t.at("epochs").is_number() ? t.at("epochs").get<double>() : NAN;
 }

@@ -86,6 +86,12 @@ std::vector<double> read_summary_metrics(const std::string& run_dir, const std::
 /// read_summary_metrics otherwise.
 std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const std::vector<std::string>& keys);
 
+/// The number at `pointer` (a JSON pointer, such as "/top_k/remainder/dL") of
+/// ANALYSIS_DIR/summary.json, or `fallback` when the summary has none there
+/// (a dense analysis has no top_k); the errors of read_analysis_metrics for a
+/// missing or corrupt file, and "PATH: POINTER is not a number" for another value.
+double read_analysis_number_or(const std::string& analysis_dir, const std::string& pointer, double fallback);
+
 /// The epochs summary.json records for the training (training.epochs), NaN when it records none.
 double read_summary_epochs(const std::string& run_dir);
 
