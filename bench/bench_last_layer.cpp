@@ -19,6 +19,7 @@
 #include "awd/duality/analysis.h"
 #include "awd/duality/given_activities.h"
 #include "awd/duality/partners.h"
+#include "awd/util/allocator.h"
 #include "awd/util/threads.h"
 
 using namespace awd;
@@ -38,6 +39,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  awd::util::tune_allocator();
   if (argc < 3) {
     std::fprintf(stderr, "usage: bench_last_layer CIFAR_DIR FEATURES [THREADS]\n");
     return 2;

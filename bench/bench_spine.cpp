@@ -11,11 +11,13 @@
 #include "awd/duality/sequential_split.h"
 #include "awd/models/classifier.h"
 #include "awd/train/trainer.h"
+#include "awd/util/allocator.h"
 #include "awd/util/threads.h"
 
 using namespace awd;
 
 int main(int argc, char** argv) {
+  awd::util::tune_allocator();
   if (argc < 2) {
     std::fprintf(stderr, "usage: bench_spine DATA_DIR [repeats] [analysis_threads]\n");
     return 2;

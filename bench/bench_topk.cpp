@@ -22,6 +22,7 @@
 #include "awd/duality/truncated_decomposition.h"
 #include "awd/models/classifier.h"
 #include "awd/train/trainer.h"
+#include "awd/util/allocator.h"
 #include "awd/util/threads.h"
 
 using namespace awd;
@@ -79,6 +80,7 @@ void print_truncated(const duality::TruncatedDecomposition& t, int64_t k) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  awd::util::tune_allocator();
   if (argc < 2) {
     std::fprintf(stderr, "usage: bench_topk DATA_DIR [k] [train_epochs] [threads]\n");
     return 2;

@@ -7,11 +7,15 @@ configs of experiments/*.json and fuzz/seeds/config_json; plus a few
 hand-made edge cases. Both fuzz/run.sh and the test suite (fuzz_replay_*) use it.
 
 usage: make_seeds.py OUT [SHARED_DATA]   (SHARED_DATA defaults to ../shared/data
-of the repository)
+of the repository). Under tests/with_test_data.sh (the test suite), the folders
+of the test data (AWD_TEST_MNIST, AWD_TEST_CIFAR) take the place of
+SHARED_DATA/mnist and SHARED_DATA/cifar10: on a clone without ../shared, the
+Fashion-MNIST test split and generated CIFAR-format batches.
 """
 import gzip
 import io
 import json
+import os
 import pathlib
 import shutil
 import struct
@@ -124,12 +128,14 @@ def main():
         sys.exit(__doc__)
     out = pathlib.Path(sys.argv[1])
     shared = pathlib.Path(sys.argv[2]) if len(sys.argv) == 3 else REPO.parent / "shared" / "data"
-    for need in (shared / "mnist" / "t10k-images-idx3-ubyte.gz", shared / "cifar10" / "test_batch.bin"):
+    mnist = pathlib.Path(os.environ.get("AWD_TEST_MNIST") or shared / "mnist")
+    cifar = pathlib.Path(os.environ.get("AWD_TEST_CIFAR") or shared / "cifar10")
+    for need in (mnist / "t10k-images-idx3-ubyte.gz", cifar / "test_batch.bin", cifar / "data_batch_1.bin"):
         if not need.is_file():
             sys.exit(f"{need}: no such file (the seeds are cut from the shared data sets)")
-    idx_seeds(shared / "mnist", out)
-    cifar_seeds(shared / "cifar10", out)
-    npy_seeds(shared / "mnist", out)
+    idx_seeds(mnist, out)
+    cifar_seeds(cifar, out)
+    npy_seeds(mnist, out)
     config_seeds(out)
 
 

@@ -2,11 +2,11 @@
 # Bring your own network (SPEC §11): awd analyze --model on PyTorch models
 # scripted with python/awd_export.py, against awd's own analysis of the same
 # weights, and every bad input refused in one line.
-#   byon_test.sh AWD SHARED_DATA SOURCE_DIR
+#   byon_test.sh AWD SHARED_DATA SOURCE_DIR   (lib.sh test_data: which data)
 AWD=$1
-MNIST=$2/mnist
 SRC=$3
 . "$(dirname "$0")/lib.sh" awd-byon
+test_data "$2"
 export PYTHONDONTWRITEBYTECODE=1  # nothing written into the source tree
 
 # awd's own bias-free MLP, and the same weights and samples in PyTorch.
@@ -107,7 +107,7 @@ expect_error "newer model" "newer_version.pt: written by a newer PyTorch.*featur
 expect_error "missing model" "nothing.pt: no such file" "$AWD" "${MODEL[@]}" --model "$T/nothing.pt" -o "$T/x6"
 expect_error "model without data" "awd: --model needs --data DIR and -o OUT" "$AWD" analyze --model "$T/fx/awd_mlp.pt" -o "$T/x7"
 expect_error "bad normalize" "awd: --normalize gives 2 channels" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" --normalize 0,0,1,1 -o "$T/x8"
-expect_error "finished analysis" "already holds a finished run.*--force" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" -o "$T/awd_mlp"
+expect_error "finished analysis" "already holds a finished analysis.*--force" "$AWD" "${MODEL[@]}" --model "$T/fx/awd_mlp.pt" -o "$T/awd_mlp"
 cp -r "$T/fx/data" "$T/baddata"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/baddata/y_test.npy', np.full(100, 12))"
 expect_error "label out of range" "baddata/y_test.npy: label 12 of sample 0 is out of range 0..9" \
@@ -121,7 +121,7 @@ cp -r "$T/fx/features" "$T/badf"
 rm "$T/badf/W.npy"
 expect_error "features: no W" "badf/W.npy: no such file" "$AWD" analyze --features "$T/badf" -o "$T/x11"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/badf/W.npy', np.zeros((10, 29)))"
-expect_error "features: W does not fit" "badf/W.npy: W \[10, 29\] does not take activities of width 30" \
+expect_error "features: W does not fit" "badf/W.npy: W is \[10, 29\] \(outputs, inputs\) but the activities have width 30$" \
   "$AWD" analyze --features "$T/badf" -o "$T/x12"
 /usr/bin/python3 -c "import numpy as np; np.save('$T/badf/W.npy', np.zeros((10, 30), np.float32)); np.save('$T/badf/y_train.npy', np.full(200, 10))"
 expect_error "features: label" "badf/y_train.npy: label 10 of sample 0 is out of range 0..9" \

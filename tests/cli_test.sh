@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The awd command line as a user meets it: one small real run, re-analysis,
 # config files, and bad input (one clear line, non-zero exit, nothing half-written).
-#   cli_test.sh AWD SHARED_DATA
+#   cli_test.sh AWD SHARED_DATA   (lib.sh test_data: which data)
 AWD=$1
-DATA=$2
-MNIST=$DATA/mnist
 . "$(dirname "$0")/lib.sh" awd-cli
+test_data "$2"
 
 SMALL=(--data "$MNIST" -M 20 --n-test 100 -q)
 FLAT=(--flatness-top 10)
@@ -91,7 +90,10 @@ mkdir -p "$T/corrupt"
 head -c 5000 "$MNIST/t10k-images-idx3-ubyte.gz" >"$T/corrupt/t10k-images-idx3-ubyte.gz"
 cp "$MNIST/t10k-labels-idx1-ubyte.gz" "$T/corrupt/"
 expect_error "truncated data file" "corrupt/t10k-images-idx3-ubyte.gz: " "$AWD" train --data "$T/corrupt" -o "$T/x2"
-expect_error "M too large" "class 0 has 980 samples" "$AWD" train --data "$MNIST" -M 5000 -o "$T/x3"
+# The count in the message, from the label file itself (980 on the MNIST test split).
+n0=$(/usr/bin/python3 -c "import gzip, sys; print(gzip.open(sys.argv[1]).read()[8:].count(0))" "$MNIST/t10k-labels-idx1-ubyte.gz")
+[ "$AWD_TEST_REAL_MNIST" = 0 ] || [ "$n0" = 980 ] && ok || bad "the MNIST test split has 980 zeros, not $n0"
+expect_error "M too large" "class 0 has $n0 samples" "$AWD" train --data "$MNIST" -M 100000 -o "$T/x3"
 expect_error "unknown layer" "no layer named 'fc7'" "$AWD" analyze "$T/run" --layer fc7 --name x
 expect_error "non-dense layer" "layer 'relu1' is not dense" "$AWD" analyze "$T/run" --layer relu1 --name y
 expect_error "finished run" "already holds a finished run.*--force" "$AWD" run "${SMALL[@]}" -o "$T/run"
@@ -232,7 +234,7 @@ CMP=(compare --data "$MNIST" -M 10 --n-test 50 -q)
 expect_error "compare: b = 0" "batch_size \(B\) must be at least 1" "$AWD" "${CMP[@]}" --learners 4 -B 0 -o "$T/cmpX"
 expect_error "compare: n > samples" "learners \(n = 101\) exceed the 100 training samples" "$AWD" "${CMP[@]}" --learners 101 -B 1 -o "$T/cmpX"
 expect_error "compare: n b > samples" "4 x 30 = 120 exceeds the 100 training samples" "$AWD" "${CMP[@]}" --learners 4 -B 30 -o "$T/cmpX"
-expect_error "compare in a sweep folder" "holds a sweep of another experiment" "$AWD" "${CMP[@]}" --learners 4 -B 5 -o "$T/swA"
+expect_error "compare in a sweep folder" "swA: holds a sweep \(.awd.json\), not a compare" "$AWD" "${CMP[@]}" --learners 4 -B 5 -o "$T/swA"
 [ -e "$T/cmpX" ] && bad "refused compare left a folder" || ok
 
 # A tiny compare end to end: both algorithms, paired seeds, the report with its tables.

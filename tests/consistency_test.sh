@@ -4,15 +4,15 @@
 # `awd run --force` leaves the old run or an unfinished new one and the same
 # command then finishes the work, analyze refuses changed data, and bad input
 # found only in the files of a run gives one line.
-#   consistency_test.sh AWD SHARED_DATA_DIR
+#   consistency_test.sh AWD SHARED_DATA   (lib.sh test_data: which data)
 AWD=$1
-SHARED=$2
 . "$(dirname "$0")/lib.sh" awd-consistency
+test_data "$2"
 PY=/usr/bin/python3
 
-# A private copy of the MNIST test split: the test changes it.
+# A private copy of the MNIST test split (or its fallback): the test changes it.
 DATA="$T/data"
-mkdir -p "$DATA" && cp "$SHARED"/mnist/t10k-*-ubyte.gz "$DATA"/
+mkdir -p "$DATA" && cp "$MNIST"/t10k-*-ubyte.gz "$DATA"/
 
 # state RUN: unfinished | trained | analysed | mixed (a result of another run than config.json's)
 state() {
@@ -58,7 +58,7 @@ SMALL=(--data "$DATA" -M 10 --n-test 50 --max-epoch 40 -q)
 [ -f "$T/r/noise.csv" ] && [ -f "$T/r/weights/fc3.weight.npy" ] && ok || bad "first run lacks noise.csv or fc3"
 "$AWD" train "${SMALL[@]}" --hidden 20 --seed 5 --force -o "$T/r" >/dev/null 2>&1 || bad "forced train"
 left=$(cd "$T/r" && find . -mindepth 1 | sort | tr '\n' ' ')
-[ "$left" = "./config.json ./model.pt ./training.json ./weights ./weights/fc1.weight.npy ./weights/fc2.weight.npy " ] \
+[ "$left" = "./.awd.json ./config.json ./model.pt ./training.json ./weights ./weights/fc1.weight.npy ./weights/fc2.weight.npy " ] \
   && ok || bad "after --force the run holds: $left"
 [ "$(state "$T/r")" = trained ] && ok || bad "forced train: state $(state "$T/r")"
 # awd run with the same training configuration only analyses: training.json stays as it is.
@@ -66,8 +66,9 @@ cp "$T/r/training.json" "$T/training.json"
 "$AWD" run "${SMALL[@]}" --hidden 20 --seed 5 -o "$T/r" >/dev/null 2>&1 && ok || bad "run over a trained run"
 cmp -s "$T/r/training.json" "$T/training.json" && ok || bad "run over a trained run trained again"
 [ "$(state "$T/r")" = analysed ] && ok || bad "run over a trained run: state $(state "$T/r")"
-expect_usage_error "finished run" "already holds a finished run \(analysis/summary.json\); use --force" \
-  "$AWD" run "${SMALL[@]}" --hidden 20 --seed 5 -o "$T/r"
+# The same command once more has nothing left to do: it says so and succeeds.
+"$AWD" run "${SMALL[@]}" --hidden 20 --seed 5 -o "$T/r" >"$T/out" 2>&1 && grep -q "already finished" "$T/out" && ok ||
+  bad "finished run: $(cat "$T/out")"
 "$AWD" train "${SMALL[@]}" -o "$T/t" >/dev/null 2>&1 || bad "train t"
 expect_usage_error "trained run of another configuration" "t: holds a trained run of another configuration \(config.json differs at /train/seed\)" \
   "$AWD" run "${SMALL[@]}" --seed 3 -o "$T/t"

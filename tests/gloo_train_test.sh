@@ -3,11 +3,11 @@
 # the same weights (to float rounding, dropout on) for SSGD and DPSGD with 2 and 4
 # processes, only rank 0 writes a run directory and prints, and a rank killed
 # mid-training is named by the launcher and by the survivors, which stop.
-#   gloo_train_test.sh AWD SHARED_DATA same|killed|resnet   (three ctest entries, each short)
+#   gloo_train_test.sh AWD SHARED_DATA same|killed|resnet   (three ctest entries, each short; lib.sh test_data: which data)
 MODE=$3
 AWD=$(realpath "$1")
-MNIST=$(realpath "$2")/mnist
 . "$(dirname "$0")/lib.sh" awd-gloo-train
+test_data "$2"
 
 # Dropout on: each learner draws its masks from its own stream, in or out of one process.
 SMALL=(--data "$MNIST" -M 20 --n-test 100 --max-epoch 3 -B 10 -d 0.1)
@@ -47,7 +47,6 @@ done
 # training, then recomputed for the mean weights), and the saved solution analyses at fc
 # with Eq. 10 and the duality to rounding: the whole pipeline of SPEC §9, end to end.
 if [ "$MODE" = resnet ]; then
-CIFAR=$(dirname "$MNIST")/cifar10
 NET=(--data "$CIFAR" --arch resnet18 --width 4 --bias true -M 4 --n-test 20 --max-epoch 3 --fixed-epochs -B 5
      --lr 0.05 --momentum 0.9 --nesterov --warmup-epochs 1 --lr-steps 2 --weight-decay 5e-4 --decay-penalty squared
      --normalize 0.49,0.48,0.45,0.25,0.24,0.26 --augment)

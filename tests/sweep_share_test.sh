@@ -8,11 +8,11 @@
 #             the claim it left (as from a machine that died) is taken over by
 #             another sweep once the claim timeout passed; kill -9 of awd launch
 #             leaves no rank running
-#   sweep_share_test.sh AWD SHARED_DATA share|takeover   (two ctest entries)
+#   sweep_share_test.sh AWD SHARED_DATA share|takeover   (two ctest entries; lib.sh test_data: which data)
 AWD=$1
-MNIST=$2/mnist
 MODE=$3
 . "$(dirname "$0")/lib.sh" awd-sweep-share
+test_data "$2"
 
 SW=(sweep --data "$MNIST" -M 10 --n-test 50 --max-epoch 40 --param lr --values 0.05,0.1,0.2 --repeats 2 -j 1)
 TK=(sweep --data "$MNIST" -M 10 --n-test 50 --max-epoch 40 --param lr --values 0.05,0.1 --repeats 1 -j 1)

@@ -1,6 +1,7 @@
 // The paper's networks end to end: the SPEC §6 identities on the CIFAR-10
-// CNN's analysed layer fc2 (120 -> 25, N = 3000) trained briefly on real
-// CIFAR-10, and the four-hidden-layer MNIST preset trained and analysed.
+// CNN's analysed layer fc2 (120 -> 25, N = 3000) trained briefly on CIFAR-10
+// (or generated CIFAR-format images: test_files.h test_data), and the
+// four-hidden-layer MNIST preset trained and analysed.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -19,7 +20,7 @@ using namespace awd;
 
 namespace {
 
-/// A CNN trained for a few epochs on 10 CIFAR-10 images per class: enough to
+/// A CNN trained for a few epochs on 10 images per class: enough to
 /// move away from the initialisation; the SPEC §6 identities hold at any weights.
 struct CifarSolution {
   std::shared_ptr<models::Classifier> model;

@@ -243,7 +243,12 @@ TEST(CompareReport, ACompareDirectoryRefusesAnotherExperiment) {
   other.learners.count = 8;
   auto spec = experiments::compare_spec(other, 3);
   try {
-    experiments::run_sweep(spec, {f.dir.str(), 1, "/bin/false", false});
+    experiments::SweepOptions options;
+    options.dir = f.dir.str();
+    options.kind = store::FolderKind::kCompare;
+    options.executable = "/bin/false";
+    options.progress = false;
+    experiments::run_sweep(spec, options);
     ADD_FAILURE() << "accepted";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("holds a sweep of another experiment"), std::string::npos) << e.what();

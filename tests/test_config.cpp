@@ -110,6 +110,30 @@ TEST(ConfigJson, WidthIsRecordedForResnetAndDensenetAndInitFromWhenSet) {
   EXPECT_EQ(back.model.init_from, "runs/a/weights");
 }
 
+TEST(ConfigJson, IntegersMayBeWrittenAsIntegralNumbersButNotAsFractions) {
+  RunConfig c;
+  store::update_from_json(
+      c, nlohmann::json::parse(R"({"train": {"batch_size": 50.0, "max_epoch": 1e1, "seed": 7.0}, "model": {"hidden": [20.0, 10]}})"),
+      "f.json");
+  EXPECT_EQ(c.train.batch_size, 50);
+  EXPECT_EQ(c.train.max_epoch, 10);
+  EXPECT_EQ(c.train.seed, 7u);
+  EXPECT_EQ(c.model.hidden, (std::vector<int64_t>{20, 10}));
+  const auto refused = [&](const char* text) {
+    return message_of<std::invalid_argument>([&] { store::update_from_json(c, nlohmann::json::parse(text), "f.json"); });
+  };
+  EXPECT_EQ(refused(R"({"data": {"per_class": 20.9}})"), "f.json: data.per_class: must be an integer, not 20.9");
+  EXPECT_EQ(refused(R"({"train": {"seed": -1.0}})"), "f.json: train.seed: must be a non-negative integer, not -1.0");
+  // Beyond 2^64 - 1: refused, not clamped.
+  EXPECT_NE(refused(R"({"train": {"seed": 1e30}})").find("train.seed: must be an integer from 0 to 18446744073709551615"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"train": {"seed": 18446744073709551616}})").find("must be an integer from 0 to"),
+            std::string::npos);
+  EXPECT_EQ(store::integer_value(nlohmann::json::parse("2.0"), "repeats"), 2);
+  EXPECT_EQ(message_of<std::invalid_argument>([] { store::integer_value(nlohmann::json::parse("2.9"), "repeats"); }),
+            "repeats: must be an integer, not 2.9");
+}
+
 TEST(Validate, OutOfRangeValues) {
   auto bad = [](auto change) {
     RunConfig c;
@@ -121,6 +145,8 @@ TEST(Validate, OutOfRangeValues) {
   bad([](RunConfig& c) { c.data.label_noise = 1.0; });
   bad([](RunConfig& c) { c.train.lr = -0.1; });
   bad([](RunConfig& c) { c.model.width = -1; });
+  bad([](RunConfig& c) { c.train.stop_accuracy = 2; });  // the rule would never stop
+  bad([](RunConfig& c) { c.train.stop_accuracy = 1; });
   bad([](RunConfig& c) {  // ResNet-18 and DenseNet-121 have no place for the MLP's dropout
     c.model.arch = Arch::kResnet18;
     c.model.dropout = 0.1;

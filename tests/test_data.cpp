@@ -1,9 +1,12 @@
-// Readers and the subset builder (SPEC §7) on real MNIST / CIFAR-10 files and
-// on small hand-made files, good and broken.
+// Readers and the subset builder (SPEC §7) on the test data (the real MNIST
+// test split and CIFAR-10 when present, else the Fashion-MNIST test split and
+// generated CIFAR-format batches: test_files.h test_data), on Fashion-MNIST's
+// two splits, and on small hand-made files, good and broken.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -60,17 +63,52 @@ TEST(Readers, MnistTestSplit) {
   EXPECT_LE(ds.images.max().item<float>(), 1.0f);
   const auto counts = torch::bincount(ds.labels);
   ASSERT_EQ(counts.numel(), 10);
-  // Published MNIST t10k class counts: 892 (digit 5) to 1135 (digit 1).
-  EXPECT_EQ(counts[5].item<int64_t>(), 892);
-  EXPECT_EQ(counts.max().item<int64_t>(), 1135);
-  EXPECT_EQ(ds.files.size(), 2u);
-  EXPECT_EQ(ds.files[0].bytes, 1648877);
+  ASSERT_EQ(ds.files.size(), 2u);
+  EXPECT_EQ(ds.files[0].bytes, int64_t(fs::file_size(ds.files[0].path)));
+  if (test_util::test_data().real_mnist) {
+    // Published MNIST t10k class counts: 892 (digit 5) to 1135 (digit 1).
+    EXPECT_EQ(counts[5].item<int64_t>(), 892);
+    EXPECT_EQ(counts.max().item<int64_t>(), 1135);
+    EXPECT_EQ(ds.files[0].bytes, 1648877);
+  } else {
+    // Published Fashion-MNIST test split: 1000 images of each class.
+    EXPECT_TRUE(counts.eq(1000).all().item<bool>()) << counts;
+  }
+}
+
+TEST(Readers, FashionMnistBothSplits) {
+  const std::string dir = DataConfig{}.path;  // what `awd run` reads with no --data
+  if (!fs::exists(fs::path(dir) / "train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << dir << " not installed (apt-get install dataset-fashion-mnist)";
+  const auto folder = data::load_folder(dir);
+  EXPECT_EQ(folder.format, "idx");
+  ASSERT_FALSE(folder.single_split());
+  EXPECT_EQ(folder.train.images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));
+  EXPECT_EQ(folder.test.images.sizes(), (std::vector<int64_t>{10000, 1, 28, 28}));
+  // Published: 6000 training and 1000 test images of each of the 10 classes.
+  EXPECT_TRUE(torch::bincount(folder.train.labels).eq(6000).all().item<bool>());
+  EXPECT_TRUE(torch::bincount(folder.test.labels).eq(1000).all().item<bool>());
+  EXPECT_EQ(folder.train.files.size(), 2u);
 }
 
 TEST(Readers, Cifar10Batches) {
   const auto folder = data::load_folder(test_util::cifar_dir());
   EXPECT_EQ(folder.format, "cifar10");
   EXPECT_FALSE(folder.single_split());
+  // The record layout, against the file's own bytes: a label byte, then the
+  // red, green and blue planes of 32 x 32 bytes, each row-major.
+  const auto raw = test_util::read_bytes(test_util::cifar_dir() + "/test_batch.bin");
+  ASSERT_EQ(raw.size() % 3073, 0u);
+  ASSERT_EQ(folder.test.size(), int64_t(raw.size() / 3073));
+  for (const int64_t k : {int64_t(0), int64_t(7), folder.test.size() - 1}) {
+    const size_t r = size_t(k) * 3073;
+    EXPECT_EQ(folder.test.labels[k].item<int64_t>(), uint8_t(raw[r])) << k;
+    for (const auto [c, i, j] : {std::array<int, 3>{0, 0, 0}, {1, 5, 9}, {2, 31, 30}})
+      EXPECT_FLOAT_EQ(folder.test.images[k][c][i][j].item<float>(), uint8_t(raw[r + 1 + c * 1024 + i * 32 + j]) / 255.0f)
+          << k << " " << c << " " << i << " " << j;
+  }
+  EXPECT_EQ(torch::bincount(folder.test.labels).numel(), 10);
+  if (!test_util::test_data().real_cifar) GTEST_SKIP() << test_util::needs_real("CIFAR-10") << " (counts of CIFAR-10)";
   EXPECT_EQ(folder.train.images.sizes(), (std::vector<int64_t>{10000, 3, 32, 32}));
   EXPECT_EQ(folder.test.size(), 10000);
   EXPECT_EQ(torch::bincount(folder.test.labels).eq(1000).all().item<bool>(), true);
@@ -217,7 +255,16 @@ TEST(Subset, AskingForTooManySaysHowManyExist) {
   DataConfig cfg;
   cfg.per_class = 1000;
   cfg.n_test = 10;
-  expect_error([&] { data::draw_subset(folder, cfg); }, "t10k-images", "class 0 has 980 samples");
+  // One split: asking for all of class 0 leaves no test sample of it.
+  const auto zeros = torch::bincount(folder.test.labels)[0].item<int64_t>();
+  if (test_util::test_data().real_mnist) {
+    EXPECT_EQ(zeros, 980);
+  }
+  cfg.per_class = zeros;
+  expect_error([&] { data::draw_subset(folder, cfg); }, "t10k-images", "class 0 has " + std::to_string(zeros) + " samples");
+  // ... while the smallest class less one test sample is drawn.
+  cfg.per_class = torch::bincount(folder.test.labels).min().item<int64_t>() - 1;
+  EXPECT_EQ(data::draw_subset(folder, cfg).train_indices.size(), size_t(10 * cfg.per_class));
 }
 
 namespace {
@@ -281,4 +328,20 @@ TEST(Readers, BrokenNpyFolders) {
   reset();
   fs::remove(dir / "y_test.npy");
   expect_error(load, p("y_test.npy"), "no such file");
+  // Non-finite inputs are refused at load, at their first index (C order).
+  reset();
+  auto x = torch::zeros({4, 2, 3}, torch::kFloat);
+  x[1][1][2] = NAN;
+  x[3][0][0] = INFINITY;
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(x));
+  expect_error(load, p("x_test.npy"), "nan at index [1, 1, 2]: every value must be finite");
+  // An empty test split, and samples without values, are refused before any model sees them.
+  reset();
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({0, 2, 3}, torch::kFloat)));
+  test_util::write_bytes(dir / "y_test.npy", io::npy_bytes(torch::zeros({0}, torch::kInt64)));
+  expect_error(load, p("x_test.npy"), "no test samples");
+  reset();
+  test_util::write_bytes(dir / "x_train.npy", io::npy_bytes(torch::zeros({6, 0}, torch::kFloat)));
+  test_util::write_bytes(dir / "x_test.npy", io::npy_bytes(torch::zeros({4, 0}, torch::kFloat)));
+  expect_error(load, p("x_train.npy"), "inputs [6, 0] hold no values per sample");
 }

@@ -22,11 +22,16 @@ namespace {
 
 const char* kHeader = "rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L\n";
 
-/// An analysis folder: summary.json with the given scalars, directions.csv with `rows`.
-std::string analysis_folder(const fs::path& dir, double gap, double test_error, const std::string& rows) {
+/// An analysis folder: summary.json with the given scalars, directions.csv
+/// with `rows`; `N` above the rows makes it a top-k analysis whose other
+/// directions carry `rest` of sum_dL.
+std::string analysis_folder(const fs::path& dir, double gap, double test_error, const std::string& rows, int n_sharp,
+                            int N, double rest = 0) {
   fs::create_directories(dir);
-  const json s = {{"gap", gap},        {"pair_gap", gap + 0.01}, {"dL_sharp", 0.75 * gap}, {"dL_flat", 0.25 * gap},
-                  {"n_sharp", 2},      {"weight_norm", 3.5},     {"test_error", test_error}, {"layer", "fc"}};
+  json s = {{"gap", gap},          {"pair_gap", gap + 0.01},  {"dL_sharp", 0.75 * gap}, {"dL_flat", 0.25 * gap},
+            {"n_sharp", n_sharp},  {"weight_norm", 3.5},      {"test_error", test_error}, {"layer", "fc"},
+            {"sum_dL", gap - 0.02}, {"N", N}, {"eq10_residual", 1.5e-17}, {"duality_max_residual", 2.5e-15}};
+  if (rest != 0) s["top_k"] = {{"k", 2}, {"remainder", {{"dL", rest}}}};
   io::write_atomic((dir / "summary.json").string(), s.dump());
   io::write_atomic((dir / "directions.csv").string(), std::string(kHeader) + rows);
   return dir.string();
@@ -37,13 +42,16 @@ struct Folders {
   std::string a, b;
   Folders() {
     // lambda_max is the largest lambda, not the first row's: 7 for a, 0.5 for b.
+    // a: all 3 directions, n_s 2; b: the top 2 of 8, n_s 1, the other 6 carrying 0.05.
     a = analysis_folder(tmp / "a", 0.2, 0.05,
                         "1,3,4,1.0,0.5,0,0,0.5,0.1,0.5,0.1\n"
                         "2,0,7,0.5,0.25,0,0,0.5,0.06,0.75,0.16\n"
-                        "3,1,-1,0.1,0.125,0,0,0.5,0.04,0.875,0.2\n");
+                        "3,1,-1,0.1,0.125,0,0,0.5,0.04,0.875,0.2\n",
+                        2, 3);
     b = analysis_folder(tmp / "b", 0.4, 0.1,
                         "1,0,0.5,2.0,1.0,0,0,0.5,0.3,1.0,0.3\n"
-                        "2,1,0.25,0.2,0.5,0,0,0.5,0.1,1.5,0.4\n");
+                        "2,1,0.25,0.2,0.5,0,0,0.5,0.1,1.5,0.4\n",
+                        1, 8, 0.05);
   }
 };
 
@@ -59,20 +67,36 @@ double cell(const io::CsvTable& t, const std::string& metric, const std::string&
 TEST(FolderCompare, TableAndRanksByHand) {
   Folders f;
   const auto out = f.tmp / "out";
+  testing::internal::CaptureStderr();
   const auto printed = report::write_folder_comparison({f.a, f.b}, {"small", "large"}, out.string(), "no-gnuplot-here");
+  testing::internal::GetCapturedStderr();
   const auto t = io::read_csv((out / "compare.csv").string());
   ASSERT_EQ(t.header, (std::vector<std::string>{"metric", "small", "large"}));
   ASSERT_EQ(t.rows.size(), report::kFolderMetrics.size());
-  EXPECT_DOUBLE_EQ(cell(t, "gap", "small"), 0.2);
-  EXPECT_DOUBLE_EQ(cell(t, "gap", "large"), 0.4);
-  EXPECT_DOUBLE_EQ(cell(t, "pair_gap", "large"), 0.41);
-  EXPECT_DOUBLE_EQ(cell(t, "dL_sharp", "small"), 0.15);
-  EXPECT_DOUBLE_EQ(cell(t, "dL_flat", "large"), 0.1);
-  EXPECT_DOUBLE_EQ(cell(t, "n_sharp", "small"), 2);
-  EXPECT_DOUBLE_EQ(cell(t, "weight_norm", "large"), 3.5);
+  // The paper's names, not summary.json's keys.
+  EXPECT_DOUBLE_EQ(cell(t, "dL", "small"), 0.2);
+  EXPECT_DOUBLE_EQ(cell(t, "dL", "large"), 0.4);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_p", "large"), 0.41);
+  EXPECT_DOUBLE_EQ(cell(t, "sum_dL_i", "large"), 0.38);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_s", "small"), 0.15);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_f", "large"), 0.1);
+  EXPECT_DOUBLE_EQ(cell(t, "n_s", "small"), 2);
+  EXPECT_DOUBLE_EQ(cell(t, "||W||", "large"), 3.5);
   EXPECT_DOUBLE_EQ(cell(t, "lambda_max", "small"), 7);
   EXPECT_DOUBLE_EQ(cell(t, "lambda_max", "large"), 0.5);
   EXPECT_DOUBLE_EQ(cell(t, "test_error", "large"), 0.1);
+  EXPECT_DOUBLE_EQ(cell(t, "N", "large"), 8);
+  EXPECT_DOUBLE_EQ(cell(t, "directions", "small"), 3);
+  EXPECT_DOUBLE_EQ(cell(t, "directions", "large"), 2);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_rest", "small"), 0);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_rest", "large"), 0.05);
+  EXPECT_DOUBLE_EQ(cell(t, "eq10_residual", "small"), 1.5e-17);
+  EXPECT_DOUBLE_EQ(cell(t, "duality_residual", "large"), 2.5e-15);
+  for (const char* key : {"gap", "pair_gap", "dL_sharp", "dL_flat", "n_sharp", "weight_norm"})
+    EXPECT_EQ(printed.find(std::string("\n") + key + " "), std::string::npos) << key << " in\n" << printed;
+  EXPECT_NE(printed.find("3 of 3"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("2 of 8"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("1.50e-17"), std::string::npos) << printed;
   EXPECT_NE(printed.find("dL_p"), std::string::npos) << printed;
   EXPECT_NE(printed.find("large"), std::string::npos) << printed;
 
@@ -129,4 +153,60 @@ TEST(FolderCompare, NotAnAnalysisFolder) {
   io::write_atomic((f.tmp / "a" / "directions.csv").string(), "rank,lambda,sigma_g,sigma_w,S_w\n1,1,1,1,1\n");
   EXPECT_EQ(test_util::message_of([&] { report::read_analysis_folder(f.a, "a"); }),
             (fs::path(f.a) / "directions.csv").string() + ": no column 'dL_i'");
+}
+
+TEST(FolderCompare, ADifferingNsIsWarnedAboutWithTheCommandForACommonSplit) {
+  Folders f;
+  const auto out = (f.tmp / "out").string();
+  testing::internal::CaptureStderr();
+  report::write_folder_comparison({f.a, f.b}, {"small", "large"}, out, "no-gnuplot-here");
+  const auto err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("awd: warning: n_s differs between the folders (small 2, large 1)"), std::string::npos) << err;
+  EXPECT_NE(err.find("awd report --compare " + f.a + " " + f.b + " --labels small,large -o " + out + " --n-sharp 2"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(test_util::read_bytes(out + "/report.html").find("n_s differs"), std::string::npos);
+}
+
+TEST(FolderCompare, NSharpSplitsEveryFolderAtOneRankFromItsDirections) {
+  Folders f;
+  const auto out = f.tmp / "out";
+  testing::internal::CaptureStderr();
+  const auto printed = report::write_folder_comparison({f.a, f.b}, {"small", "large"}, out.string(), "no-gnuplot-here", 1);
+  const auto err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.find("n_s differs"), std::string::npos) << err;
+  const auto t = io::read_csv((out / "compare.csv").string());
+  // dL_i of a: 0.1, 0.06, 0.04; of b: 0.3, 0.1 (its dL_f still the top 2 only).
+  EXPECT_DOUBLE_EQ(cell(t, "n_s", "small"), 1);
+  EXPECT_DOUBLE_EQ(cell(t, "n_s", "large"), 1);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_s", "small"), 0.1);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_f", "small"), 0.06 + 0.04);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_s", "large"), 0.3);
+  EXPECT_DOUBLE_EQ(cell(t, "dL_f", "large"), 0.1);
+  EXPECT_NE(printed.find("common n_s = 1 (--n-sharp)"), std::string::npos) << printed;
+  EXPECT_EQ(test_util::message_of<std::invalid_argument>([&] {
+              report::write_folder_comparison({f.a, f.b}, {}, (f.tmp / "o2").string(), "no-gnuplot-here", 3);
+            }),
+            "--n-sharp 3: " + f.b + " has only 2 directions in directions.csv");
+}
+
+TEST(FolderCompare, ATopKFolderSaysWhatItsDLfLeavesOut) {
+  Folders f;
+  testing::internal::CaptureStderr();
+  const auto printed =
+      report::write_folder_comparison({f.a, f.b}, {"small", "large"}, (f.tmp / "out").string(), "no-gnuplot-here");
+  testing::internal::GetCapturedStderr();
+  EXPECT_NE(printed.find("large: only the top 2 of 8 directions were computed: dL_f sums ranks n_s+1..2, and the other "
+                         "6 directions carry dL_rest = 0.05 of sum_dL_i"),
+            std::string::npos)
+      << printed;
+  EXPECT_EQ(printed.find("small: only the top"), std::string::npos) << printed;
+}
+
+TEST(FolderCompare, ACorruptSummaryIsOneLineNamingIt) {
+  Folders f;
+  io::write_atomic((fs::path(f.a) / "summary.json").string(), "{\"gap\": 0.2,");
+  const auto msg = test_util::message_of([&] { report::read_analysis_folder(f.a, "a"); });
+  EXPECT_EQ(msg.rfind((fs::path(f.a) / "summary.json").string() + ": not valid JSON (", 0), 0u) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }

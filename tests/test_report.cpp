@@ -101,3 +101,66 @@ TEST(Report, RefusesASweepWhoseDataChangedSinceTraining) {
   EXPECT_EQ(msg.rfind(fs::absolute(data).string() + ": changed since the run was trained", 0), 0u) << msg;
   EXPECT_FALSE(fs::exists(dir / "report" / "summary.csv"));
 }
+
+TEST(Report, AFailedSolutionIsListedAndTheRestReported) {
+  test_util::TempDir dir;
+  experiments::SweepSpec spec;
+  spec.name = "fake";
+  spec.parameter = "delta_scale";
+  spec.values = {1, 1e300};
+  spec.repeats = 2;
+  io::write_atomic((dir / "sweep.json").string(), experiments::to_json(spec).dump());
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 0), 0.02, 0.1, {4, 2, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 1), 0.04, 0.3, {6, 2, 1});
+  // gamma = 1e300: the analysis failed its self-check and wrote its NaNs as null.
+  const auto failed = experiments::solution_dir(dir.str(), spec, 1, 0);
+  test_util::write_solution(failed,
+                            R"({"sum_dL": null, "self_check": {"passed": false, "failure": "Eq. 10 residual nan"}})", "");
+  // A summary.json cut short: unreadable.
+  const auto broken = experiments::solution_dir(dir.str(), spec, 1, 1);
+  fake_solution(broken, 0.1, 1.0, {1, 1, 1});
+  io::write_atomic(broken + "/analysis/summary.json", R"({"gap": 1.0})");
+
+  const auto table = report::write_report(dir.str());
+  EXPECT_NE(table.find("FAILED     delta_scale=1e+300 rep0: self-check failed: Eq. 10 residual nan"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("FAILED     delta_scale=1e+300 rep1: " + broken + "/analysis/summary.json: no number"),
+            std::string::npos)
+      << table;
+  const auto stats = report::aggregate_sweep(dir.str());
+  EXPECT_EQ(stats[0].finished, 2);
+  EXPECT_NEAR(stats[0].mean[1], 0.2, 1e-15);
+  EXPECT_EQ(stats[1].finished, 0);
+  EXPECT_EQ(stats[1].failed, 2);
+  const auto j = json::parse(test_util::read_bytes((dir / "report" / "report.json").string()));
+  ASSERT_EQ(j.at("failed").size(), 2u);
+  EXPECT_EQ(j.at("failed")[0].at("reason"), "self-check failed: Eq. 10 residual nan");
+  EXPECT_EQ(j.at("values")[1].at("failed"), 2);
+  const auto html = test_util::read_bytes((dir / "report" / "report.html").string());
+  EXPECT_NE(html.find("Failed solutions"), std::string::npos);
+  const auto solutions = test_util::read_bytes((dir / "report" / "solutions.csv").string());
+  EXPECT_EQ(std::count(solutions.begin(), solutions.end(), '\n'), 3);  // the header and the two of gamma = 1
+}
+
+TEST(Report, GnuplotTemporariesOfAKilledReportAreRemovedByTheNext) {
+  if (!test_util::have_gnuplot()) GTEST_SKIP() << "no gnuplot";
+  test_util::TempDir dir;
+  experiments::SweepSpec spec;
+  spec.name = "fake";
+  spec.parameter = "batch_size";
+  spec.values = {25, 400};
+  spec.repeats = 1;
+  io::write_atomic((dir / "sweep.json").string(), experiments::to_json(spec).dump());
+  fake_solution(experiments::solution_dir(dir.str(), spec, 0, 0), 0.02, 0.1, {4, 2, 1});
+  fake_solution(experiments::solution_dir(dir.str(), spec, 1, 0), 0.04, 0.3, {6, 2, 1});
+  // What gnuplot leaves when its report is killed: figures and its log under a dead process's names.
+  const auto figures = dir / "report" / "figures";
+  fs::create_directories(figures);
+  const auto dead = io::temporary_suffix().substr(0, io::temporary_suffix().rfind('.')) + ".999999999";
+  for (const char* name : {"sharpness_spectrum.png", "sharpness_spectrum.svg", "sharpness_spectrum.gp.log"})
+    test_util::write_bytes(figures / (name + dead), "half");
+  report::write_report(dir.str());
+  for (const auto& e : fs::directory_iterator(figures))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  EXPECT_TRUE(fs::exists(figures / "sharpness_spectrum.png"));
+}

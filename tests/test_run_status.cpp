@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "awd/io/file_record.h"
 #include "awd/io/text_file.h"
 #include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 #include "test_files.h"
 
@@ -58,15 +60,15 @@ TEST(RunStatus, SummaryMetricsInOrderOrAnErrorNamingFileAndKey) {
   EXPECT_EQ(store::read_summary_epochs(run), 12.0);
 }
 
-TEST(RunDir, RefusesAFinishedRunUnlessForced) {
+TEST(RunDir, OutputFolderIsMadeWritableOrRefused) {
   test_util::TempDir dir;
-  const auto out = (dir / "run").string();
-  store::prepare_output_dir(out, "training.json", false);
-  std::ofstream(fs::path(out) / "training.json") << "{}";
-  EXPECT_THROW(store::prepare_output_dir(out, "training.json", false), std::runtime_error);
-  EXPECT_NO_THROW(store::prepare_output_dir(out, "training.json", true));
+  const auto out = (dir / "run" / "deep").string();
+  store::prepare_output_dir(out);
+  EXPECT_TRUE(fs::is_directory(out));
   std::ofstream(dir / "file") << "x";
-  EXPECT_THROW(store::prepare_output_dir((dir / "file" / "sub").string(), "training.json", false), std::runtime_error);
+  EXPECT_NE(test_util::message_of([&] { store::prepare_output_dir((dir / "file" / "sub").string()); })
+                .find("cannot create output folder"),
+            std::string::npos);
 }
 
 namespace {
@@ -167,7 +169,7 @@ TEST(DataCheck, RecordedFilesMustBeUnchanged) {
   fs::remove(data);
   store::DataFileCheck gone;
   EXPECT_EQ(test_util::message_of([&] { gone.verify(run); }),
-            fs::absolute(data).string() + ": data file recorded in " + run + "/config.json is missing");
+            fs::absolute(data).string() + ": file recorded in " + run + "/config.json is missing");
   // Files read now that the run does not record: the data folder changed.
   EXPECT_NE(test_util::message_of([&] { store::require_recorded(run, {{(dir / "other").string(), 1, 0}}); })
                 .find("does not record it (the data folder changed)"),
@@ -192,18 +194,97 @@ TEST(Temporaries, ThoseOfDeadProcessesOfThisHostAreRemoved) {
   EXPECT_TRUE(fs::exists(dir / "a.json"));
 }
 
-TEST(RunDir, AReplacedAnalysisLeavesNothingOfItsOwnBehind) {
+TEST(RunDir, AReplacedAnalysisLeavesNothingOfItsOwnBehindAndTheUsersFilesStay) {
   test_util::TempDir dir;
   const auto out = (dir / "an").string();
   fs::create_directories(out);
   io::write_atomic(out + "/notes.txt", "mine");
-  store::prepare_analysis_dir(out, false);  // no analysis here yet: the user's file stays
-  EXPECT_TRUE(fs::exists(out + "/notes.txt"));
-  io::write_atomic(out + "/summary.json", "{}");
+  // A folder of the user's files is not an analysis folder, with or without --force.
+  EXPECT_NE(test_util::message_of([&] { store::prepare_analysis_dir(out, true); }).find("not an analysis folder"),
+            std::string::npos);
+  // An analysis of an awd before markers, with the user's notes beside it.
+  io::write_atomic(out + "/summary.json", R"({"pair_gap": 0.1})");
   io::write_atomic(out + "/spectrum.csv", "t,density\n");
   EXPECT_THROW(store::prepare_analysis_dir(out, false), std::runtime_error);
   EXPECT_TRUE(fs::exists(out + "/spectrum.csv"));
   store::prepare_analysis_dir(out, true);
-  EXPECT_TRUE(fs::is_directory(out));
-  EXPECT_TRUE(fs::is_empty(out));
+  EXPECT_FALSE(fs::exists(out + "/summary.json"));
+  EXPECT_FALSE(fs::exists(out + "/spectrum.csv"));
+  EXPECT_EQ(test_util::read_bytes(out + "/notes.txt"), "mine");
+  EXPECT_EQ(store::inspect_folder(out).kind, store::FolderKind::kAnalysis);  // marked now
+}
+
+namespace {
+
+/// A record of `path` as the run directory writes them.
+nlohmann::json record_of(const std::string& path) {
+  return store::files_json({io::record_file(path)}).at(0);
+}
+
+}  // namespace
+
+TEST(Provenance, ARunsInitFilesMustBeUnchanged) {
+  test_util::TempDir dir;
+  const auto data = (dir / "x.npy").string(), init = (dir / "W" / "fc2.weight.npy").string(), run = (dir / "run").string();
+  test_util::write_bytes(data, "data");
+  fs::create_directories(dir / "W");
+  test_util::write_bytes(init, "weights");
+  fs::create_directories(run);
+  const nlohmann::json config = {{"run_id", "a"}, {"data_files", {record_of(data)}}, {"init_files", {record_of(init)}}};
+  io::write_atomic(run + "/config.json", config.dump());
+  const std::vector<io::FileRecord> now = {io::record_file(data)};
+  EXPECT_NO_THROW(store::verify_run_inputs(run, now));
+  test_util::write_bytes(init, "weighs!");  // same size, other bytes
+  const auto msg = test_util::message_of([&] { store::verify_run_inputs(run, now); });
+  EXPECT_EQ(msg.rfind(fs::absolute(init).string() + ": changed since the run was trained (now 7 bytes", 0), 0u) << msg;
+  // A data file now read that the run does not record (another folder, another working directory).
+  EXPECT_NE(test_util::message_of([&] { store::verify_run_inputs(run, {io::record_file(init)}); })
+                .find("fc2.weight.npy: read as the data now, but " + run + "/config.json does not record it"),
+            std::string::npos);
+}
+
+TEST(Provenance, ASweepsInputsMustBeTheFilesNow) {
+  test_util::TempDir dir;
+  const auto a = (dir / "a.npy").string(), b = (dir / "b.npy").string(), w = (dir / "w.npy").string();
+  for (const auto& p : {a, b, w}) test_util::write_bytes(p, "bytes of " + p);
+  const store::InputFiles expected{{io::record_file(a)}, {io::record_file(w)}};
+  const std::string record = "S/sweep.json";
+  EXPECT_NO_THROW(store::verify_sweep_inputs(expected, record, {io::record_file(a)}));
+  EXPECT_EQ(test_util::message_of([&] { store::verify_sweep_inputs(expected, record, {io::record_file(b)}); }),
+            fs::absolute(b).string() + ": read as the data now, but S/sweep.json does not record it (the data folder changed)");
+  test_util::write_bytes(w, "other");
+  EXPECT_EQ(test_util::message_of([&] { store::verify_sweep_inputs(expected, record, {io::record_file(a)}); })
+                .rfind(fs::absolute(w).string() + ": changed since the sweep started", 0),
+            0u);
+}
+
+TEST(Provenance, AComparedAnalysisMustBeItsRunsAndItsFilesUnchanged) {
+  test_util::TempDir dir;
+  const auto data = (dir / "x.npy").string(), run = (dir / "run").string();
+  test_util::write_bytes(data, "data");
+  fs::create_directories(run + "/analysis");
+  io::write_atomic(run + "/config.json", nlohmann::json{{"run_id", "new"}, {"data_files", {record_of(data)}}}.dump());
+  io::write_atomic(run + "/analysis/summary.json", R"({"run_id": "new", "pair_gap": 0.1})");
+  store::DataFileCheck check;
+  EXPECT_NO_THROW(store::verify_analysis_inputs(run + "/analysis", check));
+  io::write_atomic(run + "/analysis/summary.json", R"({"run_id": "old", "pair_gap": 0.1})");
+  EXPECT_NE(test_util::message_of([&] { store::verify_analysis_inputs(run + "/analysis", check); })
+                .find("analysis/summary.json: belongs to another run than " + run + "/config.json"),
+            std::string::npos);
+  // An imported analysis records its model with the CRC as a number (awd analyze --model).
+  const auto model = (dir / "model.pt").string(), imported = (dir / "imported").string();
+  test_util::write_bytes(model, "model");
+  fs::create_directories(imported);
+  const auto rec = io::record_file(model);
+  io::write_atomic(imported + "/summary.json",
+                   nlohmann::json{{"pair_gap", 0.1},
+                                  {"config", {{"model", {{"path", model}, {"bytes", rec.bytes}, {"crc32", rec.crc32}}}}}}
+                       .dump());
+  store::DataFileCheck fresh;
+  EXPECT_NO_THROW(store::verify_analysis_inputs(imported, fresh));
+  test_util::write_bytes(model, "modem");
+  store::DataFileCheck again;
+  EXPECT_EQ(test_util::message_of([&] { store::verify_analysis_inputs(imported, again); })
+                .rfind(fs::absolute(model).string() + ": changed since it was analysed", 0),
+            0u);
 }

@@ -53,6 +53,18 @@ TEST(Sweep, BadExperimentFilesNameTheFile) {
   expect_bad(R"({"parameter": "lr", "values": [0.1], "seeds": 3})", "unknown key");
   expect_bad(R"({"parameter": "lr", "values": [0.1], "config": {"train": {"lr2": 1}}})", "unknown option");
   expect_bad("{", "not valid JSON");
+  // Validated as config files are: no silent 2.9 -> 2, no number where a name goes.
+  expect_bad(R"({"parameter": "lr", "values": [0.1], "repeats": 2.9})", "repeats: must be an integer, not 2.9");
+  expect_bad(R"({"parameter": "lr", "values": [0.1], "repeats": "3"})", "repeats: must be an integer");
+  expect_bad(R"({"parameter": 5, "values": [0.1]})", "parameter: must be a string, not 5");
+  expect_bad(R"({"name": ["x"], "parameter": "lr", "values": [0.1]})", "name: must be a string");
+  expect_bad(R"({"parameter": "lr", "values": [0.1], "repeats": 3, "config": {"train": {"seed": 18446744073709551614}}})",
+             "exceeds 18446744073709551615");
+  const auto p = (dir / "ok.json").string();
+  std::ofstream(p) << R"({"parameter": "lr", "values": [0.1], "repeats": 3.0, "config": {"train": {"batch_size": 5e1}}})";
+  const auto spec = experiments::read_sweep_spec(p);
+  EXPECT_EQ(spec.repeats, 3);
+  EXPECT_EQ(spec.base.train.batch_size, 50);
 }
 
 TEST(Sweep, SolutionsGetPairedSeedsAndTheirOwnFolders) {
@@ -153,25 +165,32 @@ experiments::SweepSpec lr_sweep(std::vector<double> values, int64_t repeats) {
   return spec;
 }
 
+/// A worker's options for the sweep folder `dir` (no input files recorded).
+experiments::SweepOptions in(const std::string& dir) {
+  experiments::SweepOptions o;
+  o.dir = dir;
+  return o;
+}
+
 }  // namespace
 
 TEST(Sweep, FolderJoinsItsExperimentAndRefusesAnother) {
   test_util::TempDir dir;
   const auto sweep = (dir / "s").string();
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), sweep);
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), in(sweep));
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 2);
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), sweep);  // a second worker joins
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), in(sweep));  // a second worker joins
   // More repeats extend the experiment; fewer leave the record as it is.
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 5), sweep);
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 5), in(sweep));
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 3), sweep);
+  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 3), in(sweep));
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
   try {
-    experiments::enter_sweep_dir(lr_sweep({0.3}, 1), sweep);
+    experiments::enter_sweep_dir(lr_sweep({0.3}, 1), in(sweep));
     ADD_FAILURE() << "another experiment was let in";
   } catch (const std::exception& e) {
     EXPECT_EQ(std::string(e.what()),
-              sweep + ": holds a sweep of another experiment (" + sweep + "/sweep.json differs); use a new folder");
+              sweep + ": holds a sweep of another experiment (" + sweep + "/sweep.json differs at /values/0); use a new folder");
   }
   EXPECT_EQ(experiments::load_sweep(sweep).values.size(), 2u);
 }
@@ -192,7 +211,7 @@ TEST(Sweep, TwoExperimentsRacingForAnEmptyFolderOneWins) {
         char c;
         [[maybe_unused]] auto r = ::read(go[0], &c, 1);
         try {
-          experiments::enter_sweep_dir(lr_sweep({k % 2 ? 0.1 : 0.3}, 1), sweep);
+          experiments::enter_sweep_dir(lr_sweep({k % 2 ? 0.1 : 0.3}, 1), in(sweep));
           ::_exit(k % 2 ? 11 : 13);
         } catch (const std::exception&) {
           ::_exit(0);

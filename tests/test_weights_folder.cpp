@@ -138,6 +138,19 @@ TEST(WeightsFolder, EachBadFolderIsRefusedInOneLineNamingTheFile) {
        }},
       {"float counter", "bn1.num_batches_tracked.npy", ": dtype float32, expected int64",
        [](const fs::path& d) { io::write_atomic((d / "bn1.num_batches_tracked.npy").string(), io::npy_bytes(torch::zeros({}))); }},
+      {"NaN weight", "fc.weight.npy", ": nan at index [2, 5]: every value must be finite",
+       [](const fs::path& d) {
+         auto w = torch::zeros({10, 32});
+         w[2][5] = NAN;
+         w[7][1] = INFINITY;
+         io::write_atomic((d / "fc.weight.npy").string(), io::npy_bytes(w));
+       }},
+      {"infinite running variance", "bn1.running_var.npy", ": -inf at index [3]",
+       [](const fs::path& d) {
+         auto v = torch::ones({4}, torch::kDouble);
+         v[3] = -INFINITY;
+         io::write_atomic((d / "bn1.running_var.npy").string(), io::npy_bytes(v));
+       }},
   };
   const auto u = torch::rand({2, 3, 32, 32});
   for (const auto& c : cases) {

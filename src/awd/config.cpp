@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -67,6 +68,8 @@ void validate(const RunConfig& c) {
   require(c.data.mean.size() == c.data.std.size(), "normalize needs as many means as standard deviations");
   for (double sd : c.data.std) require(sd > 0, "normalize: every standard deviation must be positive");
   require(c.train.stop_loss >= 0, "stop_loss (eps) must be non-negative");
+  require(c.train.stop_accuracy >= 0 && c.train.stop_accuracy < 1,
+          "stop_accuracy must be in [0, 1) (the stop rule asks for a training accuracy above it)");
   require(c.learners.count >= 1, "learners (n) must be at least 1");
   require(c.learners.noise_every >= 0, "noise_every must be non-negative (0 = no noise record)");
   require(c.learners.noise_top >= 1, "noise_top must be at least 1");
@@ -74,8 +77,17 @@ void validate(const RunConfig& c) {
   require(c.analysis.max_test >= 0, "max_test must be non-negative");
   require(c.analysis.n_sharp >= -1, "n_sharp must be -1 (rule) or a rank >= 0");
   require(c.analysis.flatness_top >= 0, "flatness_top must be non-negative (0 = no flatness)");
-  require(c.analysis.basis_rank >= 0, "basis_rank must be non-negative (0 = dense where the layer fits)");
+  require(c.analysis.basis_rank >= -1, "basis_rank must be -1 (automatic), 0 (dense) or a number of directions");
   require(c.threads >= 0, "threads must be non-negative");
+}
+
+void make_paths_absolute(RunConfig& c) {
+  for (auto* path : {&c.data.path, &c.model.init_from}) {
+    if (path->empty()) continue;
+    auto p = std::filesystem::absolute(*path).lexically_normal();
+    if (p.filename().empty() && p.has_parent_path()) p = p.parent_path();  // "mnist/" is "mnist"
+    *path = p.string();
+  }
 }
 
 void default_layer_of_arch(RunConfig& c) {

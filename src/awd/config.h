@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "awd/util/progress.h"
+
 namespace awd {
 
 // Named options are enums, parsed once where they enter (command line, config
@@ -151,13 +153,18 @@ struct AnalysisConfig {
   int64_t max_test = 0;           ///< K: analyse only the first K test samples (0 = all)
   int64_t n_sharp = -1;           ///< fix n_s (-1 = steepest log-drop rule)
   int64_t flatness_top = 0;       ///< flatness F_i of the top-K ranked directions (0 = off; paper Fig. S6)
-  /// k: decompose along the top-k eigenvectors only (matrix-free Lanczos) plus
-  /// the exact remainder of the other N - k; 0 = the dense eigh of all N where
-  /// it fits, the top 100 above (duality/analysis.h: effective_basis_rank).
-  int64_t basis_rank = 0;
+  /// k > 0: decompose along the top-k eigenvectors only (matrix-free Lanczos)
+  /// plus the exact remainder of the other N - k; 0 = the dense eigh of all N;
+  /// -1 = chosen by predicted time and memory (duality/basis_choice.h).
+  int64_t basis_rank = -1;
   /// Also estimate the trace (Hutchinson) and the spectral density (stochastic
   /// Lanczos quadrature) of the basis matrix, matrix-free.
   bool spectrum = false;
+  /// Where the progress of stages longer than a few seconds goes (Hessian
+  /// blocks, eigh's predicted time, Lanczos products, the decomposition):
+  /// stderr by default, nowhere when empty (-q). Not part of the configuration
+  /// files.
+  util::ProgressSink progress = util::stderr_sink();
 };
 
 struct RunConfig {
@@ -171,6 +178,11 @@ struct RunConfig {
 
 /// Throws std::invalid_argument with a one-line message when a value is out of range.
 void validate(const RunConfig& cfg);
+
+/// The data folder and the --init-from folder as absolute paths (lexically
+/// normal), so that what a run or a sweep records names the same files
+/// whatever the working directory of a later command. Empty paths stay empty.
+void make_paths_absolute(RunConfig& cfg);
 
 /// The default analysed layer, fc2, names no layer of ResNet-18 or
 /// DenseNet-121: with that default they analyse their last layer (fc,

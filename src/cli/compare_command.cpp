@@ -44,7 +44,7 @@ Subcommand add_compare(CLI::App& app, Context& ctx) {
             SweepRun run = a->run;
             run.out_dir = a->out_dir;
             run.quiet = quiet;
-            return run_sweep_and_report(spec, run, "compare", report::write_compare_report);
+            return run_sweep_and_report(spec, run, store::FolderKind::kCompare, report::write_compare_report);
           }};
 }
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "awd/util/memory.h"
+#include "options.h"
 
 namespace awd::cli {
 
@@ -17,7 +18,7 @@ void add_imported_model_options(CLI::App& sub, experiments::ImportedModel& m, st
   sub.add_option("-o,--out", m.out_dir, "With --model or --features: output folder");
   sub.add_option("--n-test", m.n_test, "With --model: test samples, a seeded random subset (0 = all)")
       ->capture_default_str();
-  sub.add_option("--seed", m.seed, "With --model: seed of the test subset")->capture_default_str();
+  add_seed_option(sub, "--seed", m.seed, "With --model: seed of the test subset");
   sub.add_option("--normalize", normalize,
                  "With --model: per-channel MEAN_1..MEAN_C,STD_1..STD_C applied to the inputs")
       ->delimiter(',');

@@ -1,11 +1,14 @@
 #include "options.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "awd/distributed/gloo_exchange.h"
+#include "awd/duality/basis_choice.h"
 #include "awd/experiments/compare.h"
 #include "awd/store/config_json.h"
 #include "awd/util/threads.h"
@@ -25,6 +28,28 @@ CLI::Option* add_named_option(CLI::App& app, const std::string& flags, E& value,
 
 }  // namespace
 
+CLI::Option* add_seed_option(CLI::App& app, const std::string& flags, uint64_t& value, const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          flags,
+          [&value, flags](const std::string& text) {
+            const std::string name = flags.substr(0, flags.find(','));
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+              throw std::invalid_argument(name + ": '" + text + "' is not a whole number from 0 to 18446744073709551615");
+            uint64_t v = 0;
+            for (char c : text) {
+              const uint64_t d = static_cast<uint64_t>(c - '0');
+              if (v > (std::numeric_limits<uint64_t>::max() - d) / 10)
+                throw std::invalid_argument(name + ": " + text + " exceeds 18446744073709551615, the largest seed");
+              v = v * 10 + d;
+            }
+            value = v;
+          },
+          help)
+      ->type_name("UINT")
+      ->default_str(std::to_string(value));
+}
+
 /// Options that decide the training (SPEC §7).
 void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--data", c.data.path, "Folder of MNIST-format IDX files or CIFAR-10 binary batches")
@@ -34,9 +59,7 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--n-test", c.data.n_test, "Test samples (class-balanced)")->capture_default_str();
   app.add_option("--label-noise", c.data.label_noise, "rho: fraction of training samples with a wrong label")
       ->capture_default_str();
-  app.add_option("--data-seed", c.data.seed, "Seed of the data subset and label noise")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_seed_option(app, "--data-seed", c.data.seed, "Seed of the data subset and label noise");
   add_named_option(app, "--arch", c.model.arch, "Network architecture");
   app.add_option("--hidden", c.model.hidden, "Hidden layer widths of the MLP")->delimiter(',')->capture_default_str();
   app.add_option("--width", c.model.width, "ResNet-18 base width / DenseNet-121 growth rate (0 = the paper's: 64 / 32)")
@@ -62,9 +85,7 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_option("--stop-accuracy", c.train.stop_accuracy, "... and the training accuracy above this")
       ->capture_default_str();
   app.add_option("--max-epoch", c.train.max_epoch, "Stop after this many epochs otherwise")->capture_default_str();
-  app.add_option("--seed", c.train.seed, "Seed of init, shuffling, dropout and augmentation")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_seed_option(app, "--seed", c.train.seed, "Seed of init, shuffling, dropout and augmentation");
   app.add_option("--momentum", c.train.momentum, "mu: SGD momentum (0 = plain SGD)")->capture_default_str();
   app.add_flag("--nesterov", c.train.nesterov, "Nesterov's momentum");
   app.add_option("--lr-steps", c.train.lr_steps, "Epochs after which lr is multiplied by --lr-factor (e.g. 160,240)")
@@ -116,7 +137,10 @@ void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
       ->capture_default_str();
   app.add_option("--basis-rank", a.basis_rank,
                  "k: decompose along the top k directions (matrix-free Lanczos) plus the exact remainder; "
-                 "0 = all N by a dense eigh where N <= 8192, the top 100 above")
+                 "0 = all N by a dense eigh; -1 = the dense eigh when predicted within " +
+                     std::to_string(int(duality::kDenseBudgetSeconds)) + " s or no slower than the top " +
+                     std::to_string(duality::kDefaultBasisRank) + ", else the top " +
+                     std::to_string(duality::kDefaultBasisRank) + " (the prediction is printed)")
       ->capture_default_str();
   app.add_flag("--spectrum", a.spectrum, "Also estimate the trace (Hutchinson) and the spectral density (SLQ)");
 }
@@ -173,6 +197,7 @@ bool begin_command(RunConfig& cfg, bool& quiet) {
   default_layer_of_arch(cfg);
   const bool secondary = distributed::is_secondary_rank(cfg.learners.backend);
   if (secondary) quiet = true;
+  if (quiet) cfg.analysis.progress = {};
   if (!secondary) util::warn_if_slow_blas();
   return secondary;
 }

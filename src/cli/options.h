@@ -4,12 +4,18 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
 #include "awd/config.h"
 #include "awd/experiments/sweep.h"
 
 namespace awd::cli {
+
+/// A seed option: a whole number from 0 to 2^64 - 1, exactly as written; a
+/// number beyond (which a number option would clamp to 2^64 - 1 without a
+/// word), a sign or a fraction is the option's one-line error.
+CLI::Option* add_seed_option(CLI::App& app, const std::string& flags, uint64_t& value, const std::string& help);
 
 /// Options that decide the training (SPEC §7).
 void add_training_options(CLI::App& app, RunConfig& c);

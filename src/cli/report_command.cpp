@@ -1,5 +1,6 @@
 // awd report: aggregate a sweep or a compare again (tables, figures,
 // report.html), or compare analysis folders side by side (--compare).
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@ struct ReportFlags {
   std::vector<std::string> folders;  ///< --compare
   std::vector<std::string> labels;   ///< --labels
   std::string out;                   ///< -o
+  bool force = false;                ///< --force: write beside files awd did not write in -o
+  int64_t n_sharp = -1;              ///< --n-sharp (with --compare)
 };
 
 }  // namespace
@@ -39,6 +42,15 @@ Subcommand add_report(CLI::App& app, Context& ctx) {
       ->delimiter(',')
       ->needs(compare);
   sub->add_option("-o,--out", f->out, "Output folder of --compare")->needs(compare);
+  sub->add_flag("--force", f->force,
+                "--compare: write into an output folder that holds other files (they stay; never an awd folder of "
+                "another kind or one of the compared folders)")
+      ->needs(compare);
+  sub->add_option("--n-sharp", f->n_sharp,
+                  "With --compare: split every folder's dL_s / dL_f at this n_s, recomputed from its directions.csv "
+                  "(default: each analysis' own n_s)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(compare);
   sub->callback([f] {
     if (f->dir.empty() && f->folders.empty()) throw CLI::RequiredError("sweep_dir");
     if (!f->folders.empty() && f->out.empty()) throw CLI::RequiredError("--out (with --compare)");
@@ -47,7 +59,8 @@ Subcommand add_report(CLI::App& app, Context& ctx) {
             bool quiet = false;
             begin_command(ctx.spec.base, quiet);
             if (!f->folders.empty()) {
-              std::printf("%s", report::write_folder_comparison(f->folders, f->labels, f->out).c_str());
+              std::printf("%s", report::write_folder_comparison(f->folders, f->labels, f->out, "gnuplot", f->n_sharp,
+                                                                f->force).c_str());
               return experiments::kExitOk;
             }
             const bool compare = report::is_compare_dir(f->dir);

@@ -1,5 +1,6 @@
 // awd train, awd analyze, awd run: one solution, in this process.
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,14 @@ int analyze_imported(experiments::ImportedModel m, const std::vector<double>& no
   return experiments::kExitOk;
 }
 
+/// Refuses the options of `names` given on the command line: `route` of awd
+/// analyze would ignore them, and a user who gave them expects them to act.
+void refuse_ignored(const CLI::App& sub, const char* route, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (sub.get_option(name)->count() > 0)
+      throw std::invalid_argument(std::string("analyze ") + route + " does not use " + name + " (it would be ignored)");
+}
+
 }  // namespace
 
 Subcommand add_train(CLI::App& app, Context& ctx) {
@@ -58,7 +67,7 @@ Subcommand add_train(CLI::App& app, Context& ctx) {
   add_training_options(*sub, cfg);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary)
               std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
                           to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
@@ -81,10 +90,29 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
   add_memory_option(*sub, *imported);
+  sub->get_option("--layer")
+      ->description("Dense layer to analyse (default: the run's analysed layer; with --model the model's only "
+                    "Linear layer)")
+      ->default_str("");
   return {sub, [a, &cfg, imported, normalize, features, sub] {
             begin_command(cfg, a->flags.quiet);
             imported->progress = !a->flags.quiet;
             if (sub->get_option("--layer")->count() == 0) cfg.analysis.layer.clear();  // the run's own
+            // With one route given, options of another are refused; with none
+            // or several, analyze_imported or the line below says so.
+            if (int(!features->empty()) + int(!imported->model_path.empty()) + int(!a->run_dir.empty()) == 1) {
+              const auto model_only = {"--data", "--n-test", "--seed", "--normalize", "--max-memory",
+                                       "--float64-activities"};
+              if (!features->empty()) {
+                refuse_ignored(*sub, "--features", model_only);
+                refuse_ignored(*sub, "--features", {"--layer", "--name"});
+              } else if (!imported->model_path.empty()) {
+                refuse_ignored(*sub, "--model", {"--name"});
+              } else {
+                refuse_ignored(*sub, "RUN_DIR", model_only);
+                refuse_ignored(*sub, "RUN_DIR", {"-o"});
+              }
+            }
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");
@@ -103,7 +131,7 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}});
+            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};

@@ -8,6 +8,7 @@
 #include "awd/experiments/exit_codes.h"
 #include "awd/experiments/single_run.h"
 #include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
 #include "options.h"
 #include "subcommands.h"
 
@@ -32,11 +33,17 @@ Subcommand add_solve(CLI::App& app) {
             // `awd run --config DIR/request.json -o DIR -q --threads T`: a half-done
             // solution is finished (only analysed when its training is done); the
             // sweep's own files in DIR stay.
-            RunConfig cfg = store::read_config_file(a->dir + "/request.json");
+            const auto request = a->dir + "/request.json";
+            RunConfig cfg = store::read_config_file(request);
             cfg.threads = a->threads;
             bool quiet = true;
             const bool secondary = begin_command(cfg, quiet);
-            const auto r = experiments::run_solution(cfg, {a->dir, false, false, {"request.json", "log.txt", "claim.json"}});
+            experiments::OutputOptions out{a->dir, false, false, {"request.json", "log.txt", "claim.json"}, {}};
+            // The files the sweep recorded (none from a sweep of an earlier awd): changed ones are refused.
+            const store::InputFiles inputs{store::recorded_files(request, "data_files"),
+                                           store::recorded_files(request, "init_files")};
+            if (!inputs.data.empty()) out.expected = experiments::ExpectedInputs{inputs, request};
+            const auto r = experiments::run_solution(cfg, out);
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};

@@ -9,6 +9,7 @@
 
 #include "awd/config.h"
 #include "awd/experiments/sweep.h"
+#include "awd/store/folder_kind.h"
 
 namespace awd::cli {
 
@@ -46,13 +47,14 @@ struct SweepRun {
 /// Adds --claim-timeout (sweeps shared by several processes) to a sweep or compare.
 void add_claim_timeout_option(CLI::App& sub, SweepRun& run);
 
-/// Runs the sweep `spec` (experiments::run_sweep), writes its report with
-/// `write_report` and prints the table it returns, then the status line
-/// "WHAT: N solutions, A already finished, R run, D diverged, F failed, O
-/// finished by other workers; report: OUT/report" (run, diverged and failed by
-/// this process). Returns kExitSolutionsFailed
-/// when a solution failed, else kExitOk.
-int run_sweep_and_report(const experiments::SweepSpec& spec, const SweepRun& run, const std::string& what,
+/// Runs the sweep `spec` (experiments::run_sweep) into a folder of `kind`
+/// (sweep or compare), its data and --init-from paths made absolute and the
+/// files recorded, writes its report with `write_report` and prints the table
+/// it returns, then the status line "KIND: N solutions, A already finished, R
+/// run, D diverged, F failed, O finished by other workers; report:
+/// OUT/report" (run, diverged and failed by this process). Returns
+/// kExitSolutionsFailed when a solution failed, else kExitOk.
+int run_sweep_and_report(experiments::SweepSpec spec, const SweepRun& run, store::FolderKind kind,
                          const std::function<std::string(const std::string&)>& write_report);
 
 }  // namespace awd::cli

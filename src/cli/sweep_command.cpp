@@ -9,6 +9,7 @@
 
 #include "awd/experiments/exit_codes.h"
 #include "awd/experiments/parameters.h"
+#include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
 #include "awd/report/report.h"
 #include "options.h"
@@ -41,15 +42,24 @@ experiments::SweepSpec sweep_from_flags(experiments::SweepSpec spec, const Sweep
 
 }  // namespace
 
-int run_sweep_and_report(const experiments::SweepSpec& spec, const SweepRun& run, const std::string& what,
+int run_sweep_and_report(experiments::SweepSpec spec, const SweepRun& run, store::FolderKind kind,
                          const std::function<std::string(const std::string&)>& write_report) {
-  const auto st =
-      experiments::run_sweep(spec, {run.out_dir, run.jobs, self_executable(), !run.quiet, run.claim_timeout});
+  // What the sweep records names the same files from any working directory.
+  make_paths_absolute(spec.base);
+  experiments::SweepOptions options;
+  options.dir = run.out_dir;
+  options.kind = kind;
+  options.inputs = experiments::read_inputs(spec.base);
+  options.jobs = run.jobs;
+  options.executable = self_executable();
+  options.progress = !run.quiet;
+  options.claim_timeout = run.claim_timeout;
+  const auto st = experiments::run_sweep(spec, options);
   std::printf("%s", write_report(run.out_dir).c_str());
   std::printf(
       "%s: %d solutions, %d already finished, %d run, %d diverged, %d failed, %d finished by other workers; "
       "report: %s/report\n",
-      what.c_str(), st.total, st.already_done, st.ran, st.diverged, st.failed, st.by_others, run.out_dir.c_str());
+      store::kind_name(kind).c_str(), st.total, st.already_done, st.ran, st.diverged, st.failed, st.by_others, run.out_dir.c_str());
   return st.failed ? experiments::kExitSolutionsFailed : experiments::kExitOk;
 }
 
@@ -86,7 +96,7 @@ Subcommand add_sweep(CLI::App& app, Context& ctx) {
             SweepRun run = a->run;
             run.out_dir = a->out_dir;
             run.quiet = quiet;
-            return run_sweep_and_report(spec, run, "sweep",
+            return run_sweep_and_report(spec, run, store::FolderKind::kSweep,
                                         [](const std::string& dir) { return report::write_report(dir); });
           }};
 }

@@ -135,15 +135,17 @@ torch::Tensor npy_inputs(const std::string& path) {
   const auto x = io::read_npy(path);
   if (x.dim() < 2) fail(path, "inputs must be [N, ...] with at least 2 dimensions, not " + std::to_string(x.dim()));
   if (x.scalar_type() == torch::kUInt8) return x.to(torch::kFloat32).div_(255.0);
-  if (x.scalar_type() == torch::kFloat32) return x;
-  fail(path, std::string("inputs must be uint8 or float32, not ") + c10::toString(x.scalar_type()));
+  if (x.scalar_type() != torch::kFloat32)
+    fail(path, "inputs must be uint8 or float32, not " + io::numpy_dtype(x.scalar_type()));
+  io::require_finite(path, x);
+  return x;
 }
 
 /// The labels of one split, int64 [N] for the N inputs of `x_path`.
 torch::Tensor npy_labels(const std::string& path, int64_t n, const std::string& x_path) {
   const auto y = io::read_npy(path);
   if (!c10::isIntegralType(y.scalar_type(), false))
-    fail(path, std::string("labels must be integers (uint8, int32, int64), not ") + c10::toString(y.scalar_type()));
+    fail(path, "labels must be integers (uint8, int32, int64), not " + io::numpy_dtype(y.scalar_type()));
   if (y.dim() != 1) fail(path, "labels must be one-dimensional [N], not " + std::to_string(y.dim()) + "-dimensional");
   if (y.size(0) != n)
     fail(path, std::to_string(y.size(0)) + " labels for " + std::to_string(n) + " inputs in " + x_path);
@@ -176,6 +178,9 @@ DataFolder read_npy_folder(const std::string& dir) {
     fail(xte, "test inputs " + c10::str(folder.test.images.sizes()) + " do not match the training inputs " +
                   c10::str(folder.train.images.sizes()) + " of " + xtr);
   if (folder.train.images.size(0) == 0) fail(xtr, "no training samples");
+  if (folder.test.images.size(0) == 0) fail(xte, "no test samples");
+  if (folder.train.images[0].numel() == 0)
+    fail(xtr, "inputs " + c10::str(folder.train.images.sizes()) + " hold no values per sample");
   folder.train.labels = npy_labels(ytr, folder.train.images.size(0), xtr);
   folder.test.labels = npy_labels(yte, folder.test.images.size(0), xte);
   // The classes are those the training labels name: 0 .. the largest (at

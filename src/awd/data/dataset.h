@@ -47,8 +47,9 @@ Dataset read_cifar10(const std::vector<std::string>& batch_paths);
 /// Inputs of any shape [N, ...], uint8 (scaled to [0, 1] like the image
 /// readers) or float32 (as given); labels integer [N] (uint8, int32, int64),
 /// classes 0 .. max(y_train), at most 2^20. Throws std::runtime_error naming the file on a
-/// missing file, another dtype, x and y of different lengths, train and test
-/// inputs of different shapes, or a label out of range.
+/// missing file, another dtype, a NaN or infinite input (its first index), an
+/// empty split, x and y of different lengths, train and test inputs of
+/// different shapes, or a label out of range.
 DataFolder read_npy_folder(const std::string& dir);
 
 /// Finds and reads the splits in `dir` (MNIST/Fashion-MNIST names such as

@@ -20,9 +20,13 @@
 #include "awd/duality/partners.h"
 #include "awd/duality/truncated_decomposition.h"
 #include "awd/util/memory.h"
+#include "awd/util/progress.h"
 
 namespace awd::duality {
 namespace {
+
+/// Stages predicted to take longer are announced (stderr unless -q).
+constexpr double kAnnounceSeconds = 5.0;
 
 class StageClock {
  public:
@@ -167,6 +171,23 @@ Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, co
   return p;
 }
 
+/// eigenbasis(matrix), announced with its predicted time when that is long:
+/// LAPACK cannot report progress from inside.
+Eigenbasis predicted_eigenbasis(const torch::Tensor& matrix, const util::ProgressSink& sink) {
+  const int64_t d = matrix.size(0);
+  const double predicted = predicted_eigh_seconds(d);
+  const bool announce = sink && predicted > kAnnounceSeconds;
+  if (announce)
+    sink("eigh       of the " + std::to_string(d) + " x " + std::to_string(d) + " basis matrix: predicted " +
+         util::format_duration(predicted) + " (no progress until it ends) ");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto basis = eigenbasis(matrix);
+  if (announce)
+    sink("... done in " +
+         util::format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + "\n");
+  return basis;
+}
+
 /// SPEC §5 in the dense eigenbasis of all N directions; returns the basis [N, N].
 torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
                                   const DualPairs& pairs, const AnalysisConfig& cfg, StageClock& clock,
@@ -181,15 +202,21 @@ torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_
     // A last layer's C(C+1)/2 class blocks, its D null directions projected out (SPEC §9).
     const bool last = is_last_layer(lin);
     {
-      const auto matrix = last ? projected_basis_matrix(lin, train_y, cfg.basis) : basis_matrix(lin, train_y, cfg.basis);
+      util::StageProgress blocks(cfg.progress, last ? "basis matrix, class blocks" : "basis matrix, sample blocks");
+      const auto report = [&](int64_t done, int64_t total) { blocks.update(double(done), double(total), "blocks"); };
+      const auto matrix = last ? projected_basis_matrix(lin, train_y, cfg.basis, report)
+                               : basis_matrix(lin, train_y, cfg.basis, report);
       clock.lap("hessian");
-      basis = eigenbasis(matrix);
+      basis = predicted_eigenbasis(matrix, cfg.progress);
     }
     if (last) basis = lift_eigenbasis(basis, res.rows, res.cols);
     clock.lap("eigh");
   }
+  util::StageProgress columns(cfg.progress, "decomposition");
   res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, -1}), pairs.grad_scale, basis.vectors,
-                                       basis.lambda, cfg.n_sharp);
+                                       basis.lambda, cfg.n_sharp, [&](int64_t done, int64_t total) {
+                                         columns.update(double(done), double(total), "directions");
+                                       });
   res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
   clock.lap("decomposition");
   return basis.vectors;
@@ -206,7 +233,10 @@ torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_
     torch::AutoGradMode grad_on(true);
     const auto op = basis_operator(linearize_activity(split, train_act), train_y, cfg.basis);
     clock.lap("hessian");
-    top = top_eigenpairs(op, k);
+    util::StageProgress lanczos(cfg.progress, "Lanczos, top " + std::to_string(k));
+    LanczosOptions options;
+    options.on_product = [&](int64_t products) { lanczos.count(double(products), "products"); };
+    top = top_eigenpairs(op, k, options);
     clock.lap("lanczos");
   }
   const auto rank_one = rank_one_pairs(split.weight(), x_part.index_select(0, pairs.keep_idx),
@@ -253,19 +283,35 @@ std::string self_check_failure(const AnalysisResult& r) {
   std::string failure;
   const double eq10_limit = kEq10Tolerance * std::max(1.0, std::abs(r.pair_gap));
   if (!(r.eq10_residual <= eq10_limit))  // NaN fails too
-    failure = "Eq. 10 residual " + std::to_string(r.eq10_residual) + " above " + std::to_string(eq10_limit);
+    failure = "Eq. 10 residual " + c10::str(r.eq10_residual) + " above " + c10::str(eq10_limit);
   if (!(r.duality_max_residual <= kDualityTolerance))
-    failure += (failure.empty() ? "" : "; ") + std::string("duality residual ") + std::to_string(r.duality_max_residual) +
-               " above " + std::to_string(kDualityTolerance);
+    failure += (failure.empty() ? "" : "; ") + std::string("duality residual ") + c10::str(r.duality_max_residual) +
+               " above " + c10::str(kDualityTolerance);
   return failure;
 }
 
-int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
-  const int64_t k = cfg.basis_rank > 0 ? cfg.basis_rank : (N > kMaxDenseWeights ? kDefaultBasisRank : 0);
-  if (k >= N)
-    throw std::invalid_argument("basis_rank " + std::to_string(k) + " must be below the layer's " + std::to_string(N) +
-                                " weights (0 = the dense basis of all of them)");
+namespace {
+
+/// A fixed n_s beyond the `ranked` directions would be cut to their number without a word.
+void check_n_sharp(int64_t ranked, bool top_k, const AnalysisConfig& cfg) {
+  if (cfg.n_sharp > ranked)
+    throw std::invalid_argument("n_sharp " + std::to_string(cfg.n_sharp) + " exceeds the " + std::to_string(ranked) +
+                                (top_k ? " directions of the top-k basis (--basis-rank)" : " directions of the layer"));
+}
+
+}  // namespace
+
+int64_t effective_basis_rank(const BasisSizes& sizes, const AnalysisConfig& cfg) {
+  const int64_t k = choose_basis(sizes, cfg.basis_rank, double(util::available_memory_bytes())).basis_rank;
+  check_n_sharp(k > 0 ? k : sizes.weights, k > 0, cfg);
   return k;
+}
+
+int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg) {
+  // The sizes are a guess here: an automatic choice may differ with the real
+  // ones, so n_s is held against the top k only when k was asked for.
+  check_n_sharp(cfg.basis_rank > 0 ? cfg.basis_rank : N, cfg.basis_rank > 0, cfg);
+  return choose_basis(BasisSizes{N, 4000, 1000}, cfg.basis_rank, double(util::available_memory_bytes())).basis_rank;
 }
 
 namespace {
@@ -279,9 +325,15 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   res.layer = split.name();
   res.rows = W.size(0);
   res.cols = W.size(1);
-  const int64_t basis_rank = effective_basis_rank(res.rows * res.cols, cfg);
-  check_memory(res.layer, res.rows * res.cols, samples.test_labels.size(0), basis_rank);
   const auto sets = analysed_sets(samples, cfg);
+  const BasisSizes sizes{res.rows * res.cols, sets.train_y.size(0), sets.K};
+  res.basis = choose_basis(sizes, cfg.basis_rank, double(util::available_memory_bytes()));
+  // Said when it matters: a top-k answer, or a dense path long enough to wait for.
+  if (cfg.progress && (res.basis.basis_rank > 0 || res.basis.prediction.dense_seconds > kAnnounceSeconds))
+    cfg.progress(describe(res.basis, sizes.weights) + "\n");
+  const int64_t basis_rank = res.basis.basis_rank;
+  check_n_sharp(basis_rank > 0 ? basis_rank : sizes.weights, basis_rank > 0, cfg);
+  check_memory(res.layer, res.rows * res.cols, samples.test_labels.size(0), basis_rank);
   const auto act = layer_activities(split, sets, res);
   clock.lap("losses");
 

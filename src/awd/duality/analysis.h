@@ -9,6 +9,7 @@
 
 #include "awd/config.h"
 #include "awd/data/subset.h"
+#include "awd/duality/basis_choice.h"
 #include "awd/duality/coverage.h"
 #include "awd/duality/decomposition.h"
 #include "awd/duality/flatness.h"
@@ -63,17 +64,10 @@ struct AnalysisResult {
   std::optional<LayerSpectrum> spectrum;  ///< set when cfg.spectrum
   Flatness flatness;  ///< top flatness_top directions; empty tensors when 0
   Coverage coverage;  ///< dL_p and dL over growing fractions of the kept pairs
+  BasisChoice basis;  ///< dense or top k, and the predicted time of both
   std::map<std::string, double> seconds;  ///< wall time per stage
 };
 
-/// The largest layer the dense Hessian eigendecomposition takes by default
-/// (N = m n weights; eigh of that size takes ~8 minutes on 2 cores and needs
-/// ~8.6 GB, checked against the machine's memory before it starts); beyond it
-/// the analysis runs on the top kDefaultBasisRank directions unless
-/// AnalysisConfig::basis_rank says how many. DenseNet-121's last layer
-/// (N = 10240) is dense.
-inline constexpr int64_t kMaxDenseWeights = 16384;
-inline constexpr int64_t kDefaultBasisRank = 100;
 /// Hutchinson probes of the trace estimate.
 inline constexpr int64_t kTraceProbes = 30;
 
@@ -85,9 +79,14 @@ inline constexpr double kDualityTolerance = 1e-8;
 /// What failed ("" when both pass; a NaN residual fails).
 std::string self_check_failure(const AnalysisResult& r);
 
-/// The k of an analysis of N weights: cfg.basis_rank if set, 0 (all N,
-/// dense) where N <= kMaxDenseWeights, kDefaultBasisRank above.
-/// std::invalid_argument when k >= N (the dense path computes all N).
+/// The k of an analysis of N weights (0 = dense): choose_basis on the
+/// sizes, cfg.basis_rank as the request, the machine's available memory.
+/// std::invalid_argument when a forced k >= N, or when a fixed cfg.n_sharp
+/// exceeds the directions ranked (N, or k).
+int64_t effective_basis_rank(const BasisSizes& sizes, const AnalysisConfig& cfg);
+/// The same when only N is known (validation before training): S and K of
+/// the paper's MNIST setting (4000, 1000); n_sharp is held against N, or
+/// against a k asked for.
 int64_t effective_basis_rank(int64_t N, const AnalysisConfig& cfg);
 
 /// Analyses the layer of `split` (float64, eval mode; see layer_split.h) on

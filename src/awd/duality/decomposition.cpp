@@ -87,7 +87,8 @@ Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_g
 }
 
 Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
-                               const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp) {
+                               const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp,
+                               const util::BlockProgress& progress) {
   // g_k = s_k dW_k, so gamma_k = s_k theta_k: half the flops of projecting g too.
   // The statistics are per direction, so the basis is taken a block of columns
   // at a time: [K, kColumns] temporaries instead of [K, N] ones.
@@ -97,6 +98,7 @@ Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor
   for (int64_t i = 0; i < basis.size(1); i += kColumns) {
     const auto theta = delta_w.matmul(basis.slice(1, i, i + kColumns));
     parts.push_back(column_stats(theta, theta * s));
+    if (progress) progress(std::min(basis.size(1), i + kColumns), basis.size(1));
   }
   auto joined = [&](torch::Tensor ColumnStats::*field) {
     std::vector<torch::Tensor> v;

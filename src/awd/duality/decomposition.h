@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "awd/util/progress.h"
+
 namespace awd::duality {
 
 /// Per-direction statistics, every tensor [N] float64, in rank order of
@@ -44,7 +46,8 @@ Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_g
 /// g_k = grad_scale_k dW_k (Eq. 8; see effective_gradient_scale): one
 /// projection instead of two, equal up to rounding.
 Decomposition decompose_scaled(const torch::Tensor& delta_w, const torch::Tensor& grad_scale,
-                               const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp = -1);
+                               const torch::Tensor& basis, const torch::Tensor& lambda, int64_t n_sharp = -1,
+                               const util::BlockProgress& progress = {});
 
 /// The same from the components theta_ki = v_i . dW_k and gamma_ki = v_i . g_k,
 /// each [K, r], along r directions with eigenvalues `lambda` [r]: what the

@@ -3,6 +3,7 @@
 #include <torch/autograd.h>
 #include <torch/linalg.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace awd::duality {
@@ -49,7 +50,7 @@ UpperTriangle upper_triangle(int64_t k) {
 
 }  // namespace
 
-torch::Tensor layer_hessian(const LayerLinearization& lin) {
+torch::Tensor layer_hessian(const LayerLinearization& lin, const util::BlockProgress& progress) {
   const auto& A = lin.jacobian;  // [S, C, m]
   const auto& p = lin.probs;     // [S, C]
   const auto& x = lin.activity;  // [S, n]
@@ -69,6 +70,7 @@ torch::Tensor layer_hessian(const LayerLinearization& lin) {
     const auto hz_upper = hz.reshape({hz.size(0), m * m}).index_select(1, tm.flat);
     const auto xx_upper = xc.index_select(1, tn.first) * xc.index_select(1, tn.second);
     tri.addmm_(hz_upper.t(), xx_upper);
+    if (progress) progress(std::min(S, s0 + kChunk), S);
   }
   tri.div_(double(S));
   // Every (a,c), (b,d) reads its triangle pair: [(a,c), (b,d)] -> [(a,b), (c,d)].
@@ -87,8 +89,9 @@ torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tenso
   return grads.t().matmul(grads).div_(double(S));
 }
 
-torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis) {
-  return basis == Basis::kFisher ? empirical_fisher(lin, labels) : layer_hessian(lin);
+torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis,
+                           const util::BlockProgress& progress) {
+  return basis == Basis::kFisher ? empirical_fisher(lin, labels) : layer_hessian(lin, progress);
 }
 
 Eigenbasis eigenbasis(const torch::Tensor& matrix) {

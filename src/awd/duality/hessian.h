@@ -4,6 +4,7 @@
 
 #include "awd/config.h"
 #include "awd/duality/layer_split.h"
+#include "awd/util/progress.h"
 
 namespace awd::duality {
 
@@ -29,7 +30,8 @@ LayerLinearization linearize_activity(LayerSplit& split, const torch::Tensor& ac
 ///   H = (1/S) sum_j H_z,j (kron) x_j x_j^T,  H_z,j = A_j^T (diag p_j - p_j p_j^T) A_j,
 /// exact wherever the layers above are piecewise linear (ReLU, max-pool): their
 /// second derivatives vanish almost everywhere (SPEC §5, §9).
-torch::Tensor layer_hessian(const LayerLinearization& lin);
+/// `progress` hears after every block of samples.
+torch::Tensor layer_hessian(const LayerLinearization& lin, const util::BlockProgress& progress = {});
 
 /// Empirical Fisher F = (1/S) sum_j grad l_j grad l_j^T with grad l_j = vec(delta_j x_j^T),
 /// delta_j = A_j^T (p_j - e_{y_j}) (SPEC §5 option).
@@ -37,7 +39,8 @@ torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tenso
 
 /// The matrix whose eigenvectors are the basis of SPEC §5: layer_hessian or
 /// empirical_fisher.
-torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis);
+torch::Tensor basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis,
+                           const util::BlockProgress& progress = {});
 
 /// Eigenpairs of a symmetric matrix, eigenvalues ascending, eigenvectors as
 /// columns (LAPACK's syevd on the lower triangle).

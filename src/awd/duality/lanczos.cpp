@@ -14,7 +14,8 @@ namespace {
 class SpectraOp {
  public:
   using Scalar = double;
-  explicit SpectraOp(const LinearOperator& op) : op_(op) {}
+  SpectraOp(const LinearOperator& op, const std::function<void(int64_t)>& on_product)
+      : op_(op), on_product_(on_product) {}
   Eigen::Index rows() const { return op_.size; }
   Eigen::Index cols() const { return op_.size; }
   void perform_op(const double* x_in, double* y_out) const {
@@ -22,10 +23,13 @@ class SpectraOp {
     const auto x = torch::from_blob(const_cast<double*>(x_in), {op_.size}, torch::kDouble);
     const auto y = op_(x).contiguous();
     std::copy_n(y.data_ptr<double>(), op_.size, y_out);
+    if (on_product_) on_product_(++products_);
   }
 
  private:
   const LinearOperator& op_;
+  const std::function<void(int64_t)>& on_product_;
+  mutable int64_t products_ = 0;
 };
 
 int64_t krylov_size(int64_t N, int64_t k, const LanczosOptions& o) {
@@ -40,7 +44,7 @@ TopEigenpairs top_eigenpairs(const LinearOperator& op, int64_t k, const LanczosO
   if (k <= 0 || k >= N)
     throw std::invalid_argument("top_eigenpairs: need 0 < k < N, got k = " + std::to_string(k) +
                                 ", N = " + std::to_string(N));
-  SpectraOp sop(op);
+  SpectraOp sop(op, options.on_product);
   Spectra::SymEigsSolver<SpectraOp> eigs(sop, k, krylov_size(N, k, options));
   eigs.init();
   const auto nconv = eigs.compute(Spectra::SortRule::LargestAlge, options.max_restarts, options.tolerance,

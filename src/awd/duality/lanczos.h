@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "awd/duality/hessian_vector.h"
 
@@ -15,6 +16,8 @@ struct LanczosOptions {
   /// residual ||M y - theta y|| <= tol * max(eps^(2/3), |theta|); the
   /// eigenvalue error is then about residual^2 / gap.
   double tolerance = 1e-10;
+  /// Called after every operator product with the count so far (progress).
+  std::function<void(int64_t products)> on_product;
 };
 
 /// The k largest eigenvalues (algebraic) of a symmetric operator and their

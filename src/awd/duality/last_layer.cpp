@@ -10,7 +10,8 @@ bool is_last_layer(const LayerLinearization& lin) {
   return A.eq(torch::eye(A.size(1), A.options()).expand_as(A)).all().item<bool>();
 }
 
-torch::Tensor kron_blocks(const torch::Tensor& class_weights, const torch::Tensor& x) {
+torch::Tensor kron_blocks(const torch::Tensor& class_weights, const torch::Tensor& x,
+                          const util::BlockProgress& progress) {
   const int64_t S = x.size(0), n = x.size(1), k = class_weights.size(1);
   auto out = torch::empty({k, n, k, n}, x.options());
   const auto xt = x.t();
@@ -21,6 +22,7 @@ torch::Tensor kron_blocks(const torch::Tensor& class_weights, const torch::Tenso
       out.select(0, a).select(1, c).copy_(block);
       if (a != c) out.select(0, c).select(1, a).copy_(block.t());
     }
+    if (progress) progress((a + 1) * (2 * k - a) / 2, k * (k + 1) / 2);
   }
   return out.view({k * n, k * n});
 }
@@ -34,7 +36,8 @@ torch::Tensor class_contrasts(int64_t C) {
   return reflection.slice(1, 1);
 }
 
-torch::Tensor projected_basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis) {
+torch::Tensor projected_basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis,
+                                     const util::BlockProgress& progress) {
   const auto& p = lin.probs;  // [S, C]
   const int64_t C = p.size(1);
   const auto Q = class_contrasts(C).to(p.options());
@@ -46,7 +49,7 @@ torch::Tensor projected_basis_matrix(const LayerLinearization& lin, const torch:
     const auto qp = p.matmul(Q);  // Q^T p_j
     M = Q.t().matmul(p.unsqueeze(2) * Q) - qp.unsqueeze(2) * qp.unsqueeze(1);
   }
-  return kron_blocks(M, lin.activity);
+  return kron_blocks(M, lin.activity, progress);
 }
 
 Eigenbasis lift_eigenbasis(const Eigenbasis& projected, int64_t C, int64_t n) {

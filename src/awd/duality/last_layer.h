@@ -16,7 +16,8 @@ bool is_last_layer(const LayerLinearization& lin);
 /// (symmetric) and activities x [S, n], row-major like layer_hessian:
 /// block (a, c) is X^T diag(M[:, a, c]) X / S, one GEMM for each of the
 /// k(k+1)/2 blocks of the upper triangle, no per-sample n x n temporary.
-torch::Tensor kron_blocks(const torch::Tensor& class_weights, const torch::Tensor& x);
+torch::Tensor kron_blocks(const torch::Tensor& class_weights, const torch::Tensor& x,
+                          const util::BlockProgress& progress = {});
 
 /// Q [C, C-1] with orthonormal columns orthogonal to 1 (the last C-1 columns
 /// of the Householder reflection that maps e_1 to 1/sqrt(C)).
@@ -30,7 +31,8 @@ torch::Tensor class_contrasts(int64_t C);
 ///
 /// M_j = diag p_j - p_j p_j^T (Hessian) or r_j r_j^T, r_j = p_j - e_{y_j}
 /// (Fisher). This returns H'.
-torch::Tensor projected_basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis);
+torch::Tensor projected_basis_matrix(const LayerLinearization& lin, const torch::Tensor& labels, Basis basis,
+                                     const util::BlockProgress& progress = {});
 
 /// The eigenbasis of the full C n square matrix from that of H' [(C-1) n]:
 /// the n null directions (1/sqrt(C)) 1 (kron) e_i with eigenvalue exactly 0,

@@ -13,7 +13,8 @@
 namespace awd::duality {
 
 /// The split of the TorchScript module in `model_path` at its Linear
-/// submodule `layer` (a path such as fc, classifier or layers.3), on a
+/// submodule `layer` (a path such as fc, classifier or layers.3; empty: the
+/// module's only Linear, named by the split's name()), on a
 /// float64 copy in eval mode (activities: ActivityPass). The module must have two methods besides
 /// forward (python/awd_export.py adds them):
 ///
@@ -25,10 +26,17 @@ namespace awd::duality {
 /// `check_inputs` (relative 1e-5, float32 rounding): a head that is not the
 /// rest of the network would make every number of the analysis wrong.
 ///
+/// Every method gets a copy of its argument, so a model that works in place
+/// (ReLU(inplace=True) after the cut) runs as it does in PyTorch.
+///
 /// Throws std::runtime_error, one line naming the file, for a missing,
 /// corrupt or too new file (a newer file format than this LibTorch reads), a
-/// missing method, a layer that is not a Linear submodule (listing those the
-/// module has), activities of the wrong width, or a failed check.
+/// module without a Linear layer, an empty `layer` with several (listing
+/// them), a layer that is not a Linear submodule (listing those the module
+/// has), a missing method, a non-finite W or b, logits that are not floating
+/// [samples, classes >= 2] or not finite, activities of the wrong width, a
+/// failed check, and any method that fails (the first line of the error as
+/// Python would report it, never the interpreter's tracebacks).
 std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
                                               const torch::Tensor& check_inputs, const ActivityPass& pass = {});
 

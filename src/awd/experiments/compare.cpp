@@ -30,6 +30,10 @@ SweepSpec compare_spec(const RunConfig& base, int64_t repeats) {
 
 void check_learners_fit(const RunConfig& cfg, int64_t train_samples) {
   train::require_batches_fit(cfg.learners.count, cfg.train.batch_size, train_samples);
+  // One learner would silently take the whole set per step: B is not what was asked.
+  if (cfg.learners.count == 1 && cfg.train.batch_size > train_samples)
+    throw std::invalid_argument("batch_size (B) " + std::to_string(cfg.train.batch_size) + " exceeds the " +
+                                std::to_string(train_samples) + " training samples (lower -B or raise -M)");
 }
 
 void check_learners_fit(const RunConfig& cfg) {

@@ -27,8 +27,8 @@ void apply_compare_defaults(RunConfig& cfg);
 SweepSpec compare_spec(const RunConfig& base, int64_t repeats);
 
 /// Refuses learner settings the training set cannot serve (std::invalid_argument,
-/// one line): more learners than training samples, or a total batch n b larger
-/// than the training set. Reads the data folder to count the training samples.
+/// one line): more learners than training samples, or a total batch n b (B for
+/// one learner) larger than the training set. Reads the data folder to count the training samples.
 void check_learners_fit(const RunConfig& cfg);
 /// The same check given the number of training samples.
 void check_learners_fit(const RunConfig& cfg, int64_t train_samples);

@@ -20,9 +20,12 @@ namespace awd::experiments {
 
 /// Analyses the layer given in `dir` (above) into `out_dir` (the files of a
 /// run's analysis; the summary's config records every file read). Throws
-/// std::runtime_error, one line naming the file, for a missing file, a wrong
-/// dtype or shape, a label outside 0..m-1, or a partner that is out of range
-/// or of another class.
+/// std::runtime_error or std::invalid_argument (given_layer.h's checks), one
+/// line naming the file, for a missing file (neither
+/// x files nor partners.npy: both alternatives named), a wrong dtype or shape
+/// (a transposed W said so), an empty array, a NaN or infinite value (its first
+/// index), a W of fewer than 2 outputs, a label outside 0..m-1, or a partner
+/// that is out of range or of another class; nothing is written then.
 AnalysisOutput analyze_features(const std::string& dir, const std::string& out_dir, const AnalysisConfig& analysis,
                                 int threads, bool force);
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
+#include "awd/experiments/output_guard.h"
 #include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/data/transforms.h"
@@ -38,7 +39,10 @@ data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel
                         folder.train.labels.data_ptr<int64_t>() + folder.train.size());
   s.corrupted.assign(folder.train.size(), false);
   const int64_t n = folder.test.size();
-  if (m.n_test <= 0 || m.n_test >= n) {
+  if (m.n_test > n)
+    throw std::invalid_argument("--n-test " + std::to_string(m.n_test) + " exceeds the " + std::to_string(n) +
+                                " test samples of " + m.data_dir);
+  if (m.n_test <= 0 || m.n_test == n) {
     s.test_indices.resize(n);
     std::iota(s.test_indices.begin(), s.test_indices.end(), 0);
   } else {  // the shuffled order: a prefix (--max-test) is a random subset too
@@ -84,7 +88,7 @@ double peak_memory_bytes(const data::Samples& s, const duality::LayerSplit& spli
   const int64_t N = W.numel(), T = s.test_inputs.size(0);
   const int64_t K = analysis.max_test > 0 ? std::min(analysis.max_test, T) : T;
   return 12.0 * inputs + 8.0 * samples * double(W.size(1) + 2 * W.size(0)) +
-         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(N, analysis));
+         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(duality::BasisSizes{N, s.train_inputs.size(0), K}, analysis));
 }
 
 /// Refuses an analysis whose estimate exceeds the limit, with both.
@@ -97,9 +101,29 @@ void check_peak_memory(const ImportedModel& m, double bytes) {
                              "; fewer samples (--n-test), --max-test or --basis-rank lower it");
 }
 
+/// The file a split's labels were read from (a CIFAR-10 batch holds its own: the folder).
+std::string labels_file(const data::DataFolder& folder, const data::Dataset& ds, const std::string& dir) {
+  return folder.format == "cifar10" || ds.files.empty() ? dir : ds.files.back().path;
+}
+
+/// Every label must name one of the model's logits: cross-entropy has no loss for another.
+void check_labels_fit(const data::DataFolder& folder, const ImportedModel& m, duality::LayerSplit& split) {
+  torch::NoGradGuard no_grad;
+  const int64_t logits = split.head(torch::zeros({2, split.weight().size(0)}, torch::kDouble)).size(1);
+  for (const auto* ds : {&folder.train, &folder.test}) {
+    const auto out = (ds->labels >= logits).nonzero();
+    if (out.numel() == 0) continue;
+    const int64_t at = out[0][0].item<int64_t>();
+    throw std::runtime_error(labels_file(folder, *ds, m.data_dir) + ": label " +
+                             std::to_string(ds->labels[at].item<int64_t>()) + " of sample " + std::to_string(at) +
+                             " is out of range 0.." + std::to_string(logits - 1) + " (" + m.model_path + " gives " +
+                             std::to_string(logits) + " logits)");
+  }
+}
+
 }  // namespace
 
-AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& analysis, int threads) {
+AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& requested, int threads) {
   if (m.mean.size() != m.std.size()) throw std::invalid_argument("--normalize takes as many means as standard deviations");
   AnalysisOutput out;
   out.dir = m.out_dir;
@@ -113,12 +137,17 @@ AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConf
   duality::ActivityPass pass;
   pass.float32 = !m.float64_activities;
   pass.progress = m.progress;
-  const auto split = duality::torchscript_split(m.model_path, analysis.layer, check, pass);
+  const auto split = duality::torchscript_split(m.model_path, requested.layer, check, pass);
+  AnalysisConfig analysis = requested;
+  analysis.layer = split->name();  // the model's only Linear when none was named
+  check_labels_fit(folder, m, *split);
   check_peak_memory(m, peak_memory_bytes(samples, *split, analysis));
   // After every input was checked, so that a refused model leaves no folder behind.
+  OutputGuard guard(out.dir);
   store::prepare_analysis_dir(out.dir, m.force);
   out.result = duality::analyze(*split, samples, analysis);
   store::save_imported_analysis(out.dir, imported_config(m, folder, analysis, threads), analysis, subset, out.result);
+  guard.dismiss();
   out.table = "model      " + m.model_path + "\n" + store::analysis_table(out.result);
   require_self_checks(out);
   return out;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "awd/data/dataset.h"
@@ -12,9 +11,12 @@
 #include "awd/distributed/exchange.h"
 #include "awd/duality/sequential_split.h"
 #include "awd/experiments/compare.h"
+#include "awd/experiments/output_guard.h"
+#include "awd/experiments/run_plan.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_dir.h"
 #include "awd/store/run_status.h"
 #include "awd/store/weights_folder.h"
@@ -63,10 +65,16 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   return result;
 }
 
-/// The data folder read now is the one the run was trained on: the same files, unchanged.
-void require_same_data(const std::string& run_dir, const data::DataFolder& folder) {
+/// The files a data folder was read from.
+std::vector<data::FileRecord> files_of(const data::DataFolder& folder) {
   auto files = folder.train.files;
   files.insert(files.end(), folder.test.files.begin(), folder.test.files.end());
+  return files;
+}
+
+/// The data folder read now is the one the run was trained on: the same files, unchanged.
+void require_same_data(const std::string& run_dir, const data::DataFolder& folder) {
+  const auto files = files_of(folder);
   store::require_recorded(run_dir, files);
   store::DataFileCheck check;
   check.know(files);
@@ -76,16 +84,15 @@ void require_same_data(const std::string& run_dir, const data::DataFolder& folde
 AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
                           const std::string& name, bool force) {
   const auto& analysis = cfg.analysis;
+  AnalysisOutput out;
+  out.dir = (fs::path(run_dir) / name).string();
+  store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
   require_same_data(run_dir, folder);
   const auto run = store::load_run(run_dir, folder);
   if (run.training.stop_reason == StopReason::kDiverged)
     throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
-  AnalysisOutput out;
-  out.dir = (fs::path(run_dir) / name).string();
   if (!force && store::analysis_finished(run_dir, name))
     throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
-  store::prepare_output_dir(out.dir, "", true);
-  store::clear_folder(out.dir);  // nothing of an earlier analysis (its flatness.csv, spectrum.csv) stays
   const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
   // The analysis works on a float64 copy of the saved model, cut open at the
@@ -95,6 +102,10 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   std::optional<duality::ActivityPass> pass;
   if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
   const auto split = duality::sequential_split(*run.model, analysis.layer, pass);
+  duality::effective_basis_rank(split->weight().numel(), analysis);  // refused before the folder is touched
+  store::prepare_output_dir(out.dir);
+  store::own_folder(out.dir, store::FolderKind::kAnalysis);
+  store::remove_awd_files(out.dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
   out.result = duality::analyze(*split, samples, analysis);
   store::save_analysis(out.dir, run.run_id, cfg, run.subset, run.training, out.result);
   out.table = store::summary_table(run.training, out.result);
@@ -102,55 +113,16 @@ AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data:
   return out;
 }
 
-/// What a command does in the run directory.
-enum class Plan {
-  kTrain,        ///< train (replacing an unfinished run, or with --force any run), then analyse if asked
-  kAnalyseOnly,  ///< the same training is done: only the analysis is left
-};
-
-/// The first key where the training configurations of `a` and `b` differ
-/// (data, model, training, learners: what the trained weights depend on), "" when none.
-std::string training_difference(const RunConfig& a, const RunConfig& b) {
-  auto ja = store::to_json(a), jb = store::to_json(b);
-  for (auto* j : {&ja, &jb}) {
-    j->erase("threads");
-    j->erase("analysis");
-  }
-  const auto patch = nlohmann::json::diff(ja, jb);
-  return patch.empty() ? "" : patch.front().value("path", "");
-}
-
-/// Decides from what out.dir holds (every process alike, so that the learners
-/// of several processes agree). A trained run of the same training
-/// configuration is only analysed, with or without out.force: training again
-/// would give the same weights, and so rerunning a command after any
-/// interruption finishes its work. Refuses a folder that is not a run's, and
-/// without out.force a run that has nothing left to do.
-Plan plan_run(const RunConfig& cfg, const OutputOptions& out, bool analyse) {
-  const auto state = store::run_state(out.dir, out.keep);
-  if (state == store::RunState::kEmpty || state == store::RunState::kUnfinished) return Plan::kTrain;
-  const auto key = training_difference(store::load_run_config(out.dir), cfg);
-  if (analyse && state == store::RunState::kTrained && key.empty()) return Plan::kAnalyseOnly;
-  if (out.force) return Plan::kTrain;
-  if (!analyse)
-    throw std::runtime_error(out.dir + ": already holds a trained run (training.json); use --force to replace it");
-  if (state == store::RunState::kAnalysed)
-    throw std::runtime_error(out.dir + ": already holds a finished run (analysis/summary.json); use --force to replace it");
-  if (state == store::RunState::kDiverged)
-    throw std::runtime_error(out.dir + ": holds a run whose training diverged (training.json); use --force to replace it");
-  throw std::runtime_error(out.dir + ": holds a trained run of another configuration (config.json differs at " + key +
-                           "); use --force to replace it");
-}
-
 /// Creates the output folder and checks it is writable, before any data is read.
 void prepare_training(const OutputOptions& out, const distributed::Exchange& exchange) {
-  if (exchange.writes_outputs()) store::prepare_output_dir(out.dir, "", true);
+  if (exchange.writes_outputs()) store::prepare_output_dir(out.dir);
 }
 
-/// validate() and, for several learners, that their batches fit the training set: before any folder is made.
-void check_before_training(const RunConfig& cfg) {
-  validate(cfg);
-  if (cfg.learners.count > 1) check_learners_fit(cfg);
+/// The training set of `cfg` can serve its batches: a batch (n learners x b)
+/// no larger than the training set. Draws the subset (it also refuses an M or
+/// n_test the data cannot give) before any folder is made.
+void check_batches(const RunConfig& cfg, const data::DataFolder& folder) {
+  check_learners_fit(cfg, static_cast<int64_t>(data::draw_subset(folder, cfg.data).train_indices.size()));
 }
 
 /// The training's memory, estimated before the network is first built: per
@@ -185,22 +157,29 @@ void require_self_checks(const AnalysisOutput& out) {
     throw std::runtime_error(out.dir + ": self-check failed: " + failure + " (results kept, marked in summary.json)");
 }
 
-train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out) {
-  check_before_training(cfg);
+train::TrainResult train_solution(const RunConfig& cfg_in, const OutputOptions& out) {
+  auto cfg = cfg_in;
+  make_paths_absolute(cfg);
+  validate(cfg);
   const auto folder = data::load_folder(cfg.data.path);
+  if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(folder));
+  check_batches(cfg, folder);
   check_training_memory(cfg, folder);
   if (cfg.learners.noise_every > 0) check_layer(cfg, folder);  // the noise record reads the layer's Hessian
-  plan_run(cfg, out, false);
+  plan_run(cfg, out, false, files_of(folder));
   const auto exchange = distributed::make_exchange(cfg.learners);
+  // Refused --init-from weights leave no empty folder (only the writing process makes it).
+  OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
   prepare_training(out, *exchange);
-  return train_on(cfg, folder, out, *exchange);
+  auto result = train_on(cfg, folder, out, *exchange);
+  guard.dismiss();
+  return result;
 }
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
                                 bool force) {
-  // The analysis folder is RUN_DIR/NAME: a plain name, never a path out of the run.
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
-    throw std::invalid_argument("--name must be a plain folder name inside the run directory, not '" + name + "'");
+  // The analysis folder is RUN_DIR/NAME: a plain name, never a path out of the run nor one of its files.
+  store::check_analysis_name(name);
   auto cfg = store::load_run_config(run_dir);
   const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;
@@ -209,21 +188,49 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
   return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force);
 }
 
-AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out) {
+AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   // Refuse early rather than after training.
-  check_before_training(cfg);
+  auto cfg = cfg_in;
+  make_paths_absolute(cfg);
+  validate(cfg);
   const auto folder = data::load_folder(cfg.data.path);
+  if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(folder));
+  check_batches(cfg, folder);
   check_training_memory(cfg, folder);
   check_layer(cfg, folder);
-  const auto plan = plan_run(cfg, out, true);
+  const auto plan = plan_run(cfg, out, true, files_of(folder));
+  if (plan == Plan::kFinished) {
+    AnalysisOutput done;
+    done.dir = (fs::path(out.dir) / "analysis").string();
+    done.table = "already finished: " + out.dir + " holds this run, trained and analysed with these options " +
+                 "(--force trains it again)\n";
+    return done;
+  }
   const auto exchange = distributed::make_exchange(cfg.learners);
   if (plan == Plan::kTrain) {
+    OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
     prepare_training(out, *exchange);
     train_on(cfg, folder, out, *exchange);
+    guard.dismiss();
   }
   if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
   return analyze_on(out.dir, cfg, folder, "analysis", true);
+}
+
+store::InputFiles read_inputs(const RunConfig& base) {
+  store::InputFiles inputs;
+  inputs.data = files_of(data::load_folder(base.data.path));
+  if (base.model.init_from.empty()) return inputs;
+  std::error_code ec;
+  if (!fs::is_directory(base.model.init_from, ec))
+    throw std::runtime_error(base.model.init_from + ": not a folder of weights (--init-from)");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(base.model.init_from, ec))
+    if (e.is_regular_file() && e.path().extension() == ".npy") names.push_back(e.path().string());
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) inputs.init.push_back(data::record_file(n));
+  return inputs;
 }
 
 }  // namespace awd::experiments

@@ -7,19 +7,11 @@
 
 #include "awd/config.h"
 #include "awd/duality/analysis.h"
+#include "awd/experiments/run_plan.h"
+#include "awd/store/data_check.h"
 #include "awd/train/trainer.h"
 
 namespace awd::experiments {
-
-/// Where and how loudly a run writes.
-struct OutputOptions {
-  std::string dir;          ///< the run directory
-  bool force = false;       ///< replace a trained or finished run
-  bool progress = true;     ///< epoch lines on stderr
-  /// Entries of `dir` that are not the run's and stay when a run replaces
-  /// another (a sweep's request.json and log.txt).
-  std::vector<std::string> keep;
-};
 
 /// Thrown when training diverged; the run directory records it.
 struct TrainingDiverged : std::runtime_error {
@@ -27,15 +19,17 @@ struct TrainingDiverged : std::runtime_error {
 };
 
 /// Trains the solution of `cfg` and writes the run directory (no analysis),
-/// replacing an unfinished run there, or with out.force any run. Throws
-/// TrainingDiverged after recording a diverged run.
+/// replacing an unfinished run there, or with out.force any run (run_plan.h).
+/// Data and --init-from paths are recorded absolute. Throws TrainingDiverged
+/// after recording a diverged run.
 train::TrainResult train_solution(const RunConfig& cfg, const OutputOptions& out);
 
 /// Analyses the trained run in `run_dir` with `analysis` options and writes
-/// the results into run_dir/`name` (emptied first); an empty analysis.layer
-/// means the layer the run recorded (fc for a ResNet preset). Refuses data
-/// files that changed since the training (store/data_check.h). Returns the
-/// result and the table for stdout.
+/// the results into run_dir/`name` (what awd wrote there is removed first;
+/// a name of the run's own files, or a folder that is not an analysis', is
+/// refused); an empty analysis.layer means the layer the run recorded (fc for
+/// a ResNet preset). Refuses data files that changed since the training
+/// (store/data_check.h). Returns the result and the table for stdout.
 struct AnalysisOutput {
   duality::AnalysisResult result;
   std::string table;
@@ -50,9 +44,16 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
 
 /// train_solution then analyze_solution into run_dir/analysis. A run that is
 /// trained but not analysed (an interrupted `awd run`) with the same training
-/// configuration is only analysed; without out.force an analysed run is
-/// refused. With learners over several processes, only the process holding
-/// learner 0 writes and analyses; the others return an empty AnalysisOutput.
+/// configuration is only analysed; one analysed with the same options is
+/// already finished (its table says so, nothing is done); run_plan.h says
+/// what is refused. With out.expected, data or --init-from files that differ
+/// from those the sweep recorded are refused, naming the file. With learners
+/// over several processes, only the process holding learner 0 writes and
+/// analyses; the others return an empty AnalysisOutput.
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out);
+
+/// The inputs a sweep of `base` reads: the data files of base.data.path and
+/// every NAME.npy of base.model.init_from, each with its size and CRC-32.
+store::InputFiles read_inputs(const RunConfig& base);
 
 }  // namespace awd::experiments

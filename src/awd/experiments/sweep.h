@@ -3,7 +3,9 @@
 // parameters are numbers (lr, batch_size, learners, ...); a few are names
 // (algo: ssgd|dpsgd, mixing: ring|all, SPEC §8).
 //
-//   SWEEP_DIR/sweep.json                          the experiment (refuses to mix with another)
+//   SWEEP_DIR/.awd.json                           the marker of a sweep or compare folder (store/folder_kind.h)
+//   SWEEP_DIR/sweep.json                          the experiment (refuses to mix with another), with the
+//                                                 data and --init-from files (absolute path, bytes, CRC-32)
 //   SWEEP_DIR/runs/<parameter>=<value>/rep<r>/    run directories (request.json, log.txt, ...)
 //                                                 e.g. runs/lr=0.1/rep0, runs/algo=dpsgd/rep0
 //   SWEEP_DIR/runs/.../rep<r>/claim.json          while a worker trains the solution (io/claim_file.h)
@@ -24,7 +26,8 @@
 //   awd solve SOLUTION_DIR --threads T
 //
 // a subcommand hidden from --help. It reads SOLUTION_DIR/request.json (the
-// solution's full RunConfig, written by run_sweep), trains and analyses into
+// solution's full RunConfig and the sweep's input files, written by
+// run_sweep; files that differ now are refused), trains and analyses into
 // SOLUTION_DIR as `awd run --force -q` would (experiments::run_solution), with
 // stdout and stderr in SOLUTION_DIR/log.txt, and exits with a code of
 // exit_codes.h: kExitOk, kExitDiverged (counted as diverged) or another
@@ -37,6 +40,8 @@
 
 #include "awd/config.h"
 #include "awd/experiments/parameters.h"
+#include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 
 namespace awd::experiments {
 
@@ -52,8 +57,13 @@ struct SweepSpec {
 /// "repeats", "config": {the sections of a run's config.json}}.
 SweepSpec read_sweep_spec(const std::string& path);
 SweepSpec sweep_spec_from_json(const nlohmann::json& j, const std::string& source);
-/// The experiment recorded in a sweep directory.
+/// SWEEP_DIR/sweep.json.
+std::string sweep_record_path(const std::string& sweep_dir);
+/// The experiment recorded in a sweep directory (its sweep.json, less the input records).
 SweepSpec load_sweep(const std::string& sweep_dir);
+/// The input files a sweep directory's sweep.json records (none for a sweep
+/// of an awd before they were recorded).
+store::InputFiles recorded_inputs(const std::string& sweep_dir);
 nlohmann::json to_json(const SweepSpec& spec);
 
 /// The run configuration of one solution: the value set, seeds offset by the repeat.
@@ -71,6 +81,8 @@ inline constexpr double kDefaultClaimTimeout = 120;
 
 struct SweepOptions {
   std::string dir;
+  store::FolderKind kind = store::FolderKind::kSweep;  ///< kSweep, or kCompare for `awd compare`
+  store::InputFiles inputs;  ///< the data and --init-from files of spec.base as they are now (read_inputs)
   int jobs = 1;              ///< solutions trained at once, each in its own process
   std::string executable;    ///< the awd binary that runs one solution
   bool progress = true;
@@ -89,12 +101,17 @@ struct SweepStatus {
   int by_others = 0;     ///< finished by other workers while this one ran
 };
 
-/// Creates SWEEP_DIR and its sweep.json for `spec` (exclusively: of two
-/// experiments racing for an empty folder one wins), or joins the experiment
-/// recorded there. Refuses ("DIR: holds a sweep of another experiment") a
-/// folder of another experiment; more repeats of the same one extend it (the
-/// record keeps the largest repeat count asked for).
-void enter_sweep_dir(const SweepSpec& spec, const std::string& dir);
+/// Creates SWEEP_DIR (marked options.kind) and its sweep.json for `spec`
+/// (exclusively: of two experiments racing for an empty folder one wins), or
+/// joins the experiment recorded there. Refuses a folder of another kind or
+/// of files awd did not write (store/folder_kind.h), a folder of another
+/// experiment ("DIR: holds a sweep of another experiment (... differs at
+/// /config/data/path ...)"), and inputs that differ from those recorded:
+/// sweep.json's, or for a sweep of an awd before they were recorded, those of
+/// its finished solutions (naming the file). More repeats of the same
+/// experiment extend it (the record keeps the largest repeat count asked for).
+/// spec.base's paths must be absolute (make_paths_absolute).
+void enter_sweep_dir(const SweepSpec& spec, const SweepOptions& options);
 
 /// Enters the folder (enter_sweep_dir), then trains every solution that is not
 /// finished and not claimed by a live worker, `jobs` at once, and waits for

@@ -24,6 +24,8 @@
 #include "awd/io/process.h"
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -35,31 +37,67 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// The experiment a sweep directory belongs to, without the repeat count
-/// (a sweep may be extended with more repeats) and the thread count.
-json sweep_identity(const SweepSpec& spec) {
+/// (a sweep may be extended with more repeats) and the thread count. Paths are
+/// absolute (a sweep.json of an awd before absolute paths recorded them as
+/// given, relative to the working directory of its commands).
+json sweep_identity(SweepSpec spec) {
+  make_paths_absolute(spec.base);
   auto j = to_json(spec);
   j.erase("repeats");
   j["config"].erase("threads");
   return j;
 }
 
-/// Checks that sweep.json at `path` records this experiment with at least
-/// spec.repeats, raising the count when needed. The raise is read back: a
-/// worker of the same experiment asking fewer repeats may write at the same
-/// moment (run_sweep checks once more at its end).
-void check_recorded_sweep(const SweepSpec& spec, const std::string& dir, const std::string& path) {
+/// sweep.json: the experiment and the files it reads.
+std::string sweep_record(const SweepSpec& spec, const store::InputFiles& inputs) {
+  auto j = to_json(spec);
+  if (!inputs.data.empty()) j["data_files"] = store::files_json(inputs.data);
+  if (!inputs.init.empty()) j["init_files"] = store::files_json(inputs.init);
+  return j.dump(1) + "\n";
+}
+
+/// Refuses a sweep folder whose sweep.json records another experiment, naming where they differ.
+void require_same_experiment(const SweepSpec& spec, const SweepSpec& recorded, const std::string& dir) {
+  const auto patch = json::diff(sweep_identity(recorded), sweep_identity(spec));
+  if (!patch.empty())
+    throw std::runtime_error(dir + ": holds a sweep of another experiment (" + sweep_record_path(dir) + " differs at " +
+                             patch.front().value("path", "") + "); use a new folder");
+}
+
+/// Checks that sweep.json records this experiment with at least spec.repeats,
+/// raising the count when needed (keeping the recorded inputs, or recording
+/// `inputs` in a sweep.json of an awd before it recorded them). The raise is
+/// read back: a worker of the same experiment asking fewer repeats may write
+/// at the same moment (run_sweep checks once more at its end).
+void record_repeats(const SweepSpec& spec, const std::string& dir, const store::InputFiles& inputs) {
+  const auto path = sweep_record_path(dir);
   for (int attempt = 0; attempt < 20; ++attempt) {
-    const auto recorded = read_sweep_spec(path);
-    if (sweep_identity(recorded) != sweep_identity(spec))
-      throw std::runtime_error(dir + ": holds a sweep of another experiment (" + path + " differs); use a new folder");
+    const auto recorded = load_sweep(dir);
+    require_same_experiment(spec, recorded, dir);
     if (recorded.repeats >= spec.repeats) return;
-    io::write_atomic(path, to_json(spec).dump(1) + "\n");
+    const auto kept = recorded_inputs(dir);
+    io::write_atomic(path, sweep_record(spec, kept.data.empty() ? inputs : kept));
   }
   throw std::runtime_error(path + ": cannot record " + std::to_string(spec.repeats) +
                            " repeats (other workers keep rewriting it)");
 }
 
-std::string sweep_record_path(const std::string& dir) { return (fs::path(dir) / "sweep.json").string(); }
+/// The inputs of the sweep are the files now (opt.inputs): those sweep.json
+/// records, or for a sweep of an awd before it recorded them, those its
+/// trained solutions record in their config.json.
+void check_recorded_inputs(const SweepSpec& spec, const SweepOptions& opt) {
+  const auto recorded = recorded_inputs(opt.dir);
+  if (!recorded.data.empty()) return store::verify_sweep_inputs(recorded, sweep_record_path(opt.dir), opt.inputs.data);
+  store::DataFileCheck check;
+  check.know(opt.inputs.data);
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const auto dir = solution_dir(opt.dir, spec, v, r);
+      if (!store::training_finished(dir)) continue;
+      store::require_recorded(dir, opt.inputs.data);
+      check.verify(dir);
+    }
+}
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -249,8 +287,11 @@ bool SweepWorker::claim(size_t i) {
 /// starts `awd solve DIR --threads T` (sweep.h) with its output after it.
 void SweepWorker::start(size_t i, const io::ClaimHolder& holder) {
   const auto& s = sols_[i];
-  io::write_atomic(s.dir + "/request.json",
-                   store::to_json(solution_config(spec_, s.value_index, s.repeat)).dump(1) + "\n");
+  // The solution refuses inputs that are no longer those the sweep recorded (awd solve).
+  auto request = store::to_json(solution_config(spec_, s.value_index, s.repeat));
+  if (!opt_.inputs.data.empty()) request["data_files"] = store::files_json(opt_.inputs.data);
+  if (!opt_.inputs.init.empty()) request["init_files"] = store::files_json(opt_.inputs.init);
+  io::write_atomic(s.dir + "/request.json", request.dump(1) + "\n");
   io::ProcessSpec p;
   p.argv = solve_command(opt_.executable, s.dir, threads_);
   p.output = s.dir + "/log.txt";
@@ -330,20 +371,24 @@ void SweepWorker::beat() {
 
 }  // namespace
 
-void enter_sweep_dir(const SweepSpec& spec, const std::string& dir) {
-  store::prepare_output_dir(dir, "", true);
-  const auto path = sweep_record_path(dir);
-  if (io::write_exclusive(path, to_json(spec).dump(1) + "\n")) return;
-  check_recorded_sweep(spec, dir, path);
+void enter_sweep_dir(const SweepSpec& spec, const SweepOptions& opt) {
+  store::require_folder_kind(opt.dir, opt.kind);
+  store::prepare_output_dir(opt.dir);
+  store::own_folder(opt.dir, opt.kind);
+  if (io::write_exclusive(sweep_record_path(opt.dir), sweep_record(spec, opt.inputs))) return;
+  // Joining: the same experiment, on the same files, before anything is written.
+  require_same_experiment(spec, load_sweep(opt.dir), opt.dir);
+  check_recorded_inputs(spec, opt);
+  record_repeats(spec, opt.dir, opt.inputs);
 }
 
 SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
   if (!(opt.claim_timeout > 0) || opt.claim_timeout > 1e7)
     throw std::invalid_argument("--claim-timeout must be a positive number of seconds");
-  enter_sweep_dir(spec, opt.dir);
+  enter_sweep_dir(spec, opt);
   const auto status = SweepWorker(spec, opt).run();
-  check_recorded_sweep(spec, opt.dir, sweep_record_path(opt.dir));
+  record_repeats(spec, opt.dir, opt.inputs);
   return status;
 }
 

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -147,6 +148,42 @@ torch::Tensor read_npy(const std::string& path) {
   auto t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
   if (expected > 0) std::memcpy(t.data_ptr(), bytes.data() + data_at, expected);
   return t;
+}
+
+}  // namespace awd::io
+
+namespace awd::io {
+
+std::string numpy_dtype(torch::ScalarType t) {
+  switch (t) {
+    case torch::kUInt8: return "uint8";
+    case torch::kInt32: return "int32";
+    case torch::kInt64: return "int64";
+    case torch::kFloat32: return "float32";
+    case torch::kFloat64: return "float64";
+    default: return c10::toString(t);
+  }
+}
+
+std::string first_non_finite(const torch::Tensor& t) {
+  if (!t.defined() || !t.is_floating_point() || t.numel() == 0) return {};
+  const auto bad = torch::logical_not(torch::isfinite(t)).reshape({-1}).nonzero();
+  if (bad.numel() == 0) return {};
+  int64_t flat = bad[0][0].item<int64_t>();
+  const double value = t.reshape({-1})[flat].item<double>();
+  std::vector<int64_t> index(t.dim());
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    index[d] = flat % t.size(d);
+    flat /= t.size(d);
+  }
+  std::string at = "[";
+  for (size_t d = 0; d < index.size(); ++d) at += (d ? ", " : "") + std::to_string(index[d]);
+  return std::string(std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf") + " at index " + at + "]";
+}
+
+void require_finite(const std::string& path, const torch::Tensor& t) {
+  const auto where = first_non_finite(t);
+  if (!where.empty()) fail(path, where + ": every value must be finite");
 }
 
 }  // namespace awd::io

@@ -17,4 +17,17 @@ std::string npy_bytes(const torch::Tensor& t);
 /// the header's shape (a truncated file).
 torch::Tensor read_npy(const std::string& path);
 
+/// numpy's name of a dtype read_npy returns ("uint8", "int32", "int64",
+/// "float32", "float64"; LibTorch's name for any other).
+std::string numpy_dtype(torch::ScalarType t);
+
+/// The index of the first NaN or infinite value of `t` in C order, written
+/// "[i, j]", with the value ("nan", "inf", "-inf"), or "" when every value is
+/// finite (integer tensors always are).
+std::string first_non_finite(const torch::Tensor& t);
+
+/// Throws std::runtime_error "PATH: nan at index [i, j]: every value must be
+/// finite" for the first NaN or infinite value of `t` (read from `path`).
+void require_finite(const std::string& path, const torch::Tensor& t);
+
 }  // namespace awd::io

@@ -17,7 +17,8 @@ namespace awd::io {
 
 namespace {
 
-std::string host_name() {
+/// The host name as it goes into a file name (NAME.tmp.HOST.PID).
+std::string file_name_host() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) return "host";
   std::string h = host;
@@ -28,7 +29,7 @@ std::string host_name() {
 /// `content` in PATH.tmp.HOST.PID, complete: host and pid keep the writers of a
 /// shared folder apart, and let remove_stale_temporaries find a dead one's.
 std::string write_temporary(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + host_name() + "." + std::to_string(::getpid());
+  const std::string tmp = path + temporary_suffix();
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error(path + ": cannot write (is the folder writable?)");
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
@@ -42,6 +43,8 @@ std::string write_temporary(const std::string& path, const std::string& content)
 
 }  // namespace
 
+std::string temporary_suffix() { return ".tmp." + file_name_host() + "." + std::to_string(::getpid()); }
+
 void write_atomic(const std::string& path, const std::string& content) {
   const auto tmp = write_temporary(path, content);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -51,7 +54,7 @@ void write_atomic(const std::string& path, const std::string& content) {
 }
 
 void remove_stale_temporaries(const std::string& dir) {
-  const std::string mine = ".tmp." + host_name() + ".";
+  const std::string mine = ".tmp." + file_name_host() + ".";
   std::error_code ec;
   std::vector<std::filesystem::path> stale;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {

@@ -10,6 +10,11 @@ namespace awd::io {
 /// a file. Throws std::runtime_error naming the path on failure.
 void write_atomic(const std::string& path, const std::string& content);
 
+/// ".tmp.HOST.PID": what this process appends to a file name for a temporary
+/// file of its own (write_atomic's, or another writer's such as gnuplot's), so
+/// that remove_stale_temporaries finds it once this process is gone.
+std::string temporary_suffix();
+
 /// Removes the temporaries write_atomic left in `dir` when its process died:
 /// those of this host whose process no longer exists (another machine's, on a
 /// shared folder, may still be written).

@@ -18,6 +18,7 @@
 #include "awd/report/figure_table.h"
 #include "awd/report/html.h"
 #include "awd/report/report.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -101,14 +102,18 @@ std::vector<RepeatedSolution> read_solutions(const std::string& dir, const Sweep
   for (size_t v = 0; v < spec.values.size(); ++v)
     for (int64_t r = 0; r < spec.repeats; ++r) {
       const fs::path run = experiments::solution_dir(dir, spec, v, r);
-      if (!store::analysis_finished(run.string())) continue;
-      RepeatedSolution s{v, r, solution_metrics(run), std::vector<double>(kNoiseMetrics.size(), NAN), {}};
-      const auto noise = (run / "noise.csv").string();
-      if (fs::exists(noise)) {
-        s.noise = noise_metrics(noise);
-        s.records = read_csv_columns(noise, kNoiseColumns);
+      if (!store::analysis_passed(run.string())) continue;
+      try {
+        RepeatedSolution s{v, r, solution_metrics(run), std::vector<double>(kNoiseMetrics.size(), NAN), {}};
+        const auto noise = (run / "noise.csv").string();
+        if (fs::exists(noise)) {
+          s.noise = noise_metrics(noise);
+          s.records = read_csv_columns(noise, kNoiseColumns);
+        }
+        out.push_back(std::move(s));
+      } catch (const std::exception&) {
+        // Left out here as in the sweep report, whose list of failed solutions names it and why.
       }
-      out.push_back(std::move(s));
     }
   return out;
 }
@@ -384,7 +389,8 @@ std::string write_compare_report(const std::string& dir) {
   const auto sols = read_solutions(dir, spec);
   const auto st = aggregate_compare(dir);
   const fs::path rdir = fs::path(dir) / "report";
-  fs::create_directories(rdir);
+  // The report folder is the sweep's by its layout: files put there stay, beside the report.
+  store::own_folder(rdir.string(), store::FolderKind::kReport, {}, /*allow_foreign=*/true);
   io::remove_stale_temporaries(rdir.string());  // of a report killed while writing
   io::write_atomic((rdir / "compare.csv").string(), compare_csv(st));
   io::write_atomic((rdir / "noise_summary.csv").string(), noise_summary_csv(st));

@@ -1,11 +1,8 @@
 #include "awd/report/figures.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -291,10 +288,10 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
   io::write_atomic((dir / (std::string(f.name) + ".gp")).string(), script(f, sweep, parameter, e, logx, logy));
   // gnuplot writes temporary files, renamed once it succeeded: a killed report
   // never leaves a half-written (or 0-byte) figure under the final name. Their
-  // names are private to this process: several sweep workers sharing a folder
-  // may draw the same report at once (docs/cluster.md).
-  std::random_device rd;
-  const std::string suffix = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  // names are private to this process (several sweep workers sharing a folder
+  // may draw the same report at once, docs/cluster.md) and those of a killed
+  // one are removed by the next report (make_figures).
+  const std::string suffix = io::temporary_suffix();
   const auto remove_temporaries = [&] {
     std::error_code ec;
     for (const char* ext : {".png", ".svg"}) fs::remove(dir / (std::string(f.name) + ext + suffix), ec);
@@ -330,6 +327,7 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
   }
   const fs::path dir = fs::path(report_dir) / "figures";
   fs::create_directories(dir);
+  io::remove_stale_temporaries(dir.string());  // a killed report's figures and gnuplot logs
   std::vector<std::string> skipped;
   for (const auto& f : figures) {
     if (!draw_figure(f, data.of(f), sweep, parameter, exe, dir)) {

@@ -15,6 +15,7 @@
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
 #include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -33,49 +34,90 @@ using io::csv_number;
 
 /// What the report reads of one finished solution.
 struct Solution {
+  size_t value;
+  int64_t repeat;
   std::vector<double> metrics;             ///< kReportMetrics
   std::vector<std::vector<double>> ranks;  ///< kRankColumns per rank
+};
+
+/// The solutions of a sweep folder as the report sees them: a solution that
+/// failed is listed, never a reason to give up the others.
+struct SweepSolutions {
+  std::vector<Solution> finished;      ///< analysed, self-checks passed, files readable
+  std::vector<int> diverged;           ///< per value
+  std::vector<FailedSolution> failed;  ///< analysed, but failed a self-check or unreadable
 };
 
 std::string directions_csv(const std::string& run_dir) {
   return (fs::path(run_dir) / "analysis" / "directions.csv").string();
 }
 
-/// The finished solutions of value `v`; the diverged ones are counted into `st`.
-std::vector<Solution> read_value(const std::string& sweep_dir, const SweepSpec& spec, size_t v, ValueStats& st) {
-  std::vector<Solution> sols;
-  for (int64_t r = 0; r < spec.repeats; ++r) {
-    const std::string dir = experiments::solution_dir(sweep_dir, spec, v, r);
-    if (!store::analysis_finished(dir)) {
-      if (store::training_diverged(dir)) ++st.diverged;
-      continue;
+SweepSolutions read_sweep_solutions(const std::string& sweep_dir, const SweepSpec& spec) {
+  SweepSolutions out;
+  out.diverged.assign(spec.values.size(), 0);
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const std::string dir = experiments::solution_dir(sweep_dir, spec, v, r);
+      if (!store::analysis_finished(dir)) {
+        if (store::training_diverged(dir)) ++out.diverged[v];
+        continue;
+      }
+      const FailedSolution failed{spec.values[v].str(), r, dir, ""};
+      const auto check = store::recorded_self_check_failure((fs::path(dir) / "analysis").string());
+      if (!check.empty()) {
+        out.failed.push_back(failed);
+        out.failed.back().reason = "self-check failed: " + check;
+        continue;
+      }
+      try {
+        out.finished.push_back({v, r, store::read_summary_metrics(dir, kReportMetrics),
+                                io::read_csv_columns(directions_csv(dir), kRankColumns)});
+      } catch (const std::exception& e) {
+        out.failed.push_back(failed);
+        out.failed.back().reason = e.what();
+      }
     }
-    sols.push_back({store::read_summary_metrics(dir, kReportMetrics),
-                    io::read_csv_columns(directions_csv(dir), kRankColumns)});
-  }
-  return sols;
+  return out;
 }
 
-/// Means and standard deviations of the metrics, and the rank curves averaged
-/// over the ranks every solution has.
-void summarise(const std::vector<Solution>& sols, ValueStats& st) {
+/// Means and standard deviations of the metrics of value v's solutions, and
+/// the rank curves averaged over the ranks every one of them has.
+void summarise(const std::vector<Solution>& all, size_t v, ValueStats& st) {
+  std::vector<const Solution*> sols;
+  for (const auto& s : all)
+    if (s.value == v) sols.push_back(&s);
+  st.finished = static_cast<int>(sols.size());
   const size_t M = kReportMetrics.size();
   st.mean.assign(M, NAN);
   st.std.assign(M, NAN);
   if (sols.empty()) return;
   for (size_t m = 0; m < M; ++m) {
     std::vector<double> xs;
-    for (const auto& s : sols) xs.push_back(s.metrics[m]);
+    for (const auto* s : sols) xs.push_back(s->metrics[m]);
     const auto ms = mean_std(xs);
     st.mean[m] = ms.mean;
     st.std[m] = ms.std;
   }
-  size_t ranks = sols.front().ranks.size();
-  for (const auto& s : sols) ranks = std::min(ranks, s.ranks.size());
+  size_t ranks = sols.front()->ranks.size();
+  for (const auto* s : sols) ranks = std::min(ranks, s->ranks.size());
   st.rank_means.assign(ranks, std::vector<double>(kRankColumns.size(), 0.0));
-  for (const auto& s : sols)
+  for (const auto* s : sols)
     for (size_t i = 0; i < ranks; ++i)
-      for (size_t c = 0; c < kRankColumns.size(); ++c) st.rank_means[i][c] += s.ranks[i][c] / double(sols.size());
+      for (size_t c = 0; c < kRankColumns.size(); ++c) st.rank_means[i][c] += s->ranks[i][c] / double(sols.size());
+}
+
+std::vector<ValueStats> aggregate(const SweepSpec& spec, const SweepSolutions& sols) {
+  std::vector<ValueStats> out;
+  for (size_t v = 0; v < spec.values.size(); ++v) {
+    ValueStats st;
+    st.value = spec.values[v];
+    st.repeats = static_cast<int>(spec.repeats);
+    st.diverged = sols.diverged[v];
+    for (const auto& f : sols.failed) st.failed += f.value == spec.values[v].str();
+    summarise(sols.finished, v, st);
+    out.push_back(std::move(st));
+  }
+  return out;
 }
 
 std::string summary_csv(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
@@ -108,36 +150,40 @@ std::string ranks_csv(const std::vector<ValueStats>& stats) {
   return out.str();
 }
 
-std::string solutions_csv(const std::string& sweep_dir, const SweepSpec& spec) {
+std::string solutions_csv(const SweepSpec& spec, const std::vector<Solution>& sols) {
   std::ostringstream out;
   out << "value,repeat,lr,batch_size";
   for (const auto& m : kReportMetrics) out << ',' << m;
   out << ",sigma_w_r1,sigma_w_r10,sigma_w_r100\n";
-  for (size_t v = 0; v < spec.values.size(); ++v) {
-    const auto cfg = experiments::solution_config(spec, v, 0);
-    for (int64_t r = 0; r < spec.repeats; ++r) {
-      const std::string dir = experiments::solution_dir(sweep_dir, spec, v, r);
-      if (!store::analysis_finished(dir)) continue;
-      const auto sw = io::read_csv_columns(directions_csv(dir), {"sigma_w"});
-      out << spec.values[v].str() << ',' << r << ',' << csv_number(cfg.train.lr) << ',' << cfg.train.batch_size;
-      for (double x : store::read_summary_metrics(dir, kReportMetrics)) out << ',' << csv_number(x);
-      for (size_t rank : {1, 10, 100}) out << ',' << csv_number(rank <= sw.size() ? sw[rank - 1][0] : NAN);
-      out << '\n';
-    }
+  const size_t sigma_w = std::find(kRankColumns.begin(), kRankColumns.end(), "sigma_w") - kRankColumns.begin();
+  for (const auto& s : sols) {
+    const auto cfg = experiments::solution_config(spec, s.value, 0);
+    out << spec.values[s.value].str() << ',' << s.repeat << ',' << csv_number(cfg.train.lr) << ','
+        << cfg.train.batch_size;
+    for (double x : s.metrics) out << ',' << csv_number(x);
+    for (size_t rank : {1, 10, 100}) out << ',' << csv_number(rank <= s.ranks.size() ? s.ranks[rank - 1][sigma_w] : NAN);
+    out << '\n';
   }
   return out.str();
 }
 
 /// spectra.csv: per value, the spectral density (SLQ, --spectrum) of its first
-/// repeat that has one; "" when no solution has one.
-std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec) {
+/// finished repeat that has a readable one; "" when no solution has one.
+std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec, const std::vector<Solution>& sols) {
   std::ostringstream out;
   bool any = false;
   for (size_t v = 0; v < spec.values.size(); ++v)
-    for (int64_t r = 0; r < spec.repeats; ++r) {
-      const auto path = fs::path(experiments::solution_dir(sweep_dir, spec, v, r)) / "analysis" / "spectrum.csv";
+    for (const auto& s : sols) {
+      if (s.value != v) continue;
+      const auto path = fs::path(experiments::solution_dir(sweep_dir, spec, v, s.repeat)) / "analysis" / "spectrum.csv";
       if (!fs::exists(path)) continue;
-      for (const auto& row : io::read_csv_columns(path.string(), {"t", "density"}))  // one row: t, density
+      std::vector<std::vector<double>> rows;
+      try {
+        rows = io::read_csv_columns(path.string(), {"t", "density"});  // one row: t, density
+      } catch (const std::exception&) {
+        continue;  // the figure shows another repeat's
+      }
+      for (const auto& row : rows)
         out << spec.values[v].str() << ',' << csv_number(row[0]) << ',' << csv_number(row[1]) << '\n';
       any = true;
       break;
@@ -145,7 +191,8 @@ std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec) {
   return any ? "value,t,density\n" + out.str() : "";
 }
 
-json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
+json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats,
+                 const std::vector<FailedSolution>& failures) {
   const auto or_null = [](double x) { return std::isnan(x) ? json(nullptr) : json(x); };
   json values = json::array();
   for (const auto& st : stats) {
@@ -154,9 +201,22 @@ json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats) {
       jm[kReportMetrics[m]] = {{"mean", or_null(st.mean[m])}, {"std", or_null(st.std[m])}};
     values.push_back({{"value", st.value.is_number() ? json(st.value.number()) : json(st.value.str())},
                       {"repeats", st.repeats}, {"finished", st.finished}, {"diverged", st.diverged},
-                      {"metrics", jm}});
+                      {"failed", st.failed}, {"metrics", jm}});
   }
-  return json{{"sweep", experiments::to_json(spec)}, {"values", values}};
+  json failed = json::array();
+  for (const auto& f : failures)
+    failed.push_back({{"value", f.value}, {"repeat", f.repeat}, {"dir", f.dir}, {"reason", f.reason}});
+  return json{{"sweep", experiments::to_json(spec)}, {"values", values}, {"failed", failed}};
+}
+
+/// The failed solutions for report.html ("" when none).
+std::string failures_html(const std::vector<FailedSolution>& failures) {
+  if (failures.empty()) return "";
+  std::string s = "<h2>Failed solutions</h2>\n<p>Left out of every table and figure.</p>\n<ul>\n";
+  for (const auto& f : failures)
+    s += "<li><b>" + html_escape(f.value) + " rep" + std::to_string(f.repeat) + "</b> (" + html_escape(f.dir) +
+         "): " + html_escape(f.reason) + "</li>\n";
+  return s + "</ul>\n";
 }
 
 /// The sweep figures and the addition's, with one warning line for both.
@@ -174,7 +234,8 @@ FigureSet draw_figures(const fs::path& rdir, const std::string& parameter, const
 }
 
 /// The table for stdout: per value the main metrics as "mean (std)".
-std::string stdout_table(const SweepSpec& spec, const std::vector<ValueStats>& stats, const fs::path& rdir) {
+std::string stdout_table(const SweepSpec& spec, const std::vector<ValueStats>& stats,
+                         const std::vector<FailedSolution>& failures, const fs::path& rdir) {
   char line[512];
   std::string table = "sweep " + spec.name + ": " + spec.parameter + ", means over repeats (std)\n";
   std::snprintf(line, sizeof line, "%-10s %5s %18s %18s %18s %18s %12s\n", spec.parameter.c_str(), "n",
@@ -191,6 +252,8 @@ std::string stdout_table(const SweepSpec& spec, const std::vector<ValueStats>& s
                   cell(st.mean[4], st.std[4]).c_str(), cell(st.mean[5], st.std[5]).c_str(), st.mean[6]);
     table += line;
   }
+  for (const auto& f : failures)
+    table += "FAILED     " + spec.parameter + "=" + f.value + " rep" + std::to_string(f.repeat) + ": " + f.reason + "\n";
   table += "report: " + (rdir / "report.html").string() + "\n";
   return table;
 }
@@ -216,17 +279,12 @@ MeanStd mean_std(const std::vector<double>& xs) {
 
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir) {
   const auto spec = experiments::load_sweep(sweep_dir);
-  std::vector<ValueStats> out;
-  for (size_t v = 0; v < spec.values.size(); ++v) {
-    ValueStats st;
-    st.value = spec.values[v];
-    st.repeats = static_cast<int>(spec.repeats);
-    const auto sols = read_value(sweep_dir, spec, v, st);
-    st.finished = static_cast<int>(sols.size());
-    summarise(sols, st);
-    out.push_back(std::move(st));
-  }
-  return out;
+  return aggregate(spec, read_sweep_solutions(sweep_dir, spec));
+}
+
+std::vector<FailedSolution> failed_solutions(const std::string& sweep_dir) {
+  const auto spec = experiments::load_sweep(sweep_dir);
+  return read_sweep_solutions(sweep_dir, spec).failed;
 }
 
 void verify_sweep_data(const std::string& sweep_dir, const SweepSpec& spec) {
@@ -241,24 +299,27 @@ void verify_sweep_data(const std::string& sweep_dir, const SweepSpec& spec) {
 std::string write_report(const std::string& sweep_dir, const ReportAddition& addition) {
   const auto spec = experiments::load_sweep(sweep_dir);
   verify_sweep_data(sweep_dir, spec);
-  const auto stats = aggregate_sweep(sweep_dir);
+  const auto sols = read_sweep_solutions(sweep_dir, spec);
+  const auto stats = aggregate(spec, sols);
   const fs::path rdir = fs::path(sweep_dir) / "report";
-  fs::create_directories(rdir);
+  // The report folder is the sweep's by its layout: files put there stay, beside the report.
+  store::own_folder(rdir.string(), store::FolderKind::kReport, {}, /*allow_foreign=*/true);
   io::remove_stale_temporaries(rdir.string());  // of a report killed while writing
   io::write_atomic((rdir / "summary.csv").string(), summary_csv(spec, stats));
   io::write_atomic((rdir / "ranks.csv").string(), ranks_csv(stats));
-  io::write_atomic((rdir / "solutions.csv").string(), solutions_csv(sweep_dir, spec));
-  io::write_atomic((rdir / "report.json").string(), report_json(spec, stats).dump(1) + "\n");
+  io::write_atomic((rdir / "solutions.csv").string(), solutions_csv(spec, sols.finished));
+  io::write_atomic((rdir / "report.json").string(), report_json(spec, stats, sols.failed).dump(1) + "\n");
 
   auto add = addition;
-  if (const auto spectra = spectra_csv(sweep_dir, spec); !spectra.empty()) {
+  add.html = failures_html(sols.failed) + add.html;
+  if (const auto spectra = spectra_csv(sweep_dir, spec, sols.finished); !spectra.empty()) {
     io::write_atomic((rdir / "spectra.csv").string(), spectra);
     add.figures.push_back(spectrum_figure());
   }
   const auto figures = draw_figures(rdir, spec.parameter, add);
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
   write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, add.html);
-  return stdout_table(spec, stats, rdir);
+  return stdout_table(spec, stats, sols.failed, rdir);
 }
 
 }  // namespace awd::report

@@ -5,10 +5,11 @@
 //   SWEEP_DIR/report/summary.csv    per value: repeats, finished, diverged, X_mean and X_std per metric
 //   SWEEP_DIR/report/ranks.csv      per value and rank: the directions.csv curves averaged over repeats
 //   SWEEP_DIR/report/solutions.csv  per finished solution: its metrics, sigma_w at ranks 1, 10, 100
-//   SWEEP_DIR/report/report.json    the sweep and the per-value statistics
+//   SWEEP_DIR/report/report.json    the sweep, the per-value statistics and the failed solutions
 //   SWEEP_DIR/report/figures/, report.html   (figures.h, html.h)
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ MeanStd mean_std(const std::vector<double>& xs);
 struct ValueStats {
   experiments::SweepValue value = 0.0;
   int repeats = 0, finished = 0, diverged = 0;
+  int failed = 0;  ///< analysed, but left out: a failed self-check or unreadable files (FailedSolution)
   std::vector<double> mean, std;  ///< per metric of kReportMetrics; std is the sample standard deviation
   std::vector<std::vector<double>> rank_means;  ///< [rank][column of kRankColumns]
 };
@@ -47,6 +49,16 @@ void verify_sweep_data(const std::string& sweep_dir, const experiments::SweepSpe
 /// Reads every finished solution of the sweep in `sweep_dir`.
 std::vector<ValueStats> aggregate_sweep(const std::string& sweep_dir);
 
+/// A solution the report leaves out and lists: its analysis failed a
+/// self-check, or its summary.json or directions.csv cannot be read. The
+/// report is written from the others: one failed solution never stops it.
+struct FailedSolution {
+  std::string value;  ///< the swept value, as in the folder name
+  int64_t repeat = 0;
+  std::string dir, reason;
+};
+std::vector<FailedSolution> failed_solutions(const std::string& sweep_dir);
+
 /// What a caller (the compare report) adds to a sweep's report: its own figures
 /// (drawn from its own CSV files in the report dir) and HTML placed after the summary table.
 struct ReportAddition {
@@ -56,8 +68,10 @@ struct ReportAddition {
 
 /// Checks the data (verify_sweep_data), then writes
 /// SWEEP_DIR/report/{summary.csv, ranks.csv, solutions.csv, report.json},
-/// the figures and report.html; returns the table for stdout. A missing
-/// gnuplot skips the figures with a one-line warning on stderr.
+/// the figures and report.html (a report folder, store/folder_kind.h; the
+/// failed solutions listed in report.json's "failed" and on the page); returns
+/// the table for stdout (a FAILED line per failed solution). A missing gnuplot
+/// skips the figures with a one-line warning on stderr.
 std::string write_report(const std::string& sweep_dir, const ReportAddition& addition = {});
 
 }  // namespace awd::report

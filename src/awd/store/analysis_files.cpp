@@ -9,6 +9,8 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
+#include "awd/store/folder_kind.h"
+#include "awd/util/progress.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -70,6 +72,14 @@ json analysis_json(const AnalysisConfig& a, const duality::AnalysisResult& r) {
   j["self_check"] = {{"passed", failure.empty()}, {"failure", failure},
                      {"eq10_tolerance", duality::kEq10Tolerance}, {"duality_tolerance", duality::kDualityTolerance}};
   if (r.top_k) j["top_k"] = top_k_json(*r.top_k);
+  const auto& b = r.basis;
+  j["basis_choice"] = {{"rank", b.basis_rank},
+                       {"forced", b.forced},
+                       {"reason", b.reason},
+                       {"predicted_dense_seconds", b.prediction.dense_seconds},
+                       {"predicted_top_k_seconds", b.prediction.top_k_seconds},
+                       {"predicted_dense_bytes", b.prediction.dense_bytes},
+                       {"predicted_top_k_bytes", b.prediction.top_k_bytes}};
   if (r.spectrum)
     j["spectrum"] = {{"trace", r.spectrum->trace.mean}, {"trace_standard_error", r.spectrum->trace.standard_error},
                      {"trace_probes", r.spectrum->trace.probes}, {"density_sigma", r.spectrum->density.sigma}};
@@ -85,16 +95,65 @@ json summary_json(const RunConfig& cfg, const train::TrainResult& training, cons
   return j;
 }
 
-/// A CSV table of equally long 1-D columns under `header`: int64 and bool
-/// columns as integers, float64 ones with 17 significant digits (they read
-/// back to the same double; std::ostream writes +inf as "inf").
-std::string columns_csv(const std::string& header, const std::vector<torch::Tensor>& columns) {
+/// 1, 2, ..., n: the rank column.
+torch::Tensor ranks(int64_t n) { return torch::arange(1, n + 1, torch::kInt64); }
+
+AnalysisTable directions_table(const duality::Directions& d) {
+  return {"directions",
+          {"rank", "basis_index", "lambda", "sigma_g", "sigma_w", "mu_g", "mu_w", "c", "dL_i", "S_w", "S_L"},
+          {ranks(d.basis_index.size(0)), d.basis_index, d.lambda, d.sigma_g, d.sigma_w, d.mu_g, d.mu_w, d.c, d.dL,
+           d.S_w, d.S_L}};
+}
+
+/// test_sample and partner_sample index the data files; the partner's index
+/// into the run's training set counts the clean samples only.
+AnalysisTable pairs_table(const data::Subset& subset, const duality::Pairs& p) {
+  std::vector<int64_t> clean;
+  for (size_t i = 0; i < subset.corrupted.size(); ++i)
+    if (!subset.corrupted[i]) clean.push_back(subset.train_indices[i]);
+  const auto test_sample = torch::tensor(subset.test_indices, torch::kInt64).index_select(0, p.test_index);
+  const auto partner_sample = torch::tensor(clean, torch::kInt64).index_select(0, p.partner_index);
+  return {"pairs",
+          {"k", "test_sample", "partner", "partner_sample", "kept", "l_k", "norm_x", "norm_dx", "norm_dW",
+           "duality_residual"},
+          {p.test_index, test_sample, p.partner_index, partner_sample, p.kept, p.pair_gap, p.norm_x, p.norm_dx,
+           p.norm_dw, p.duality_residual}};
+}
+
+/// A direction whose loss never doubles has F = inf (paper Fig. S6).
+AnalysisTable flatness_table(const duality::Flatness& f) {
+  return {"flatness",
+          {"rank", "basis_index", "lambda", "sigma_g", "t_plus", "t_minus", "F"},
+          {ranks(f.basis_index.size(0)), f.basis_index, f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F}};
+}
+
+json imported_summary(const json& config, const AnalysisConfig& analysis, const duality::AnalysisResult& r) {
+  auto j = analysis_json(analysis, r);
+  j["config"] = config;
+  return j;
+}
+
+}  // namespace
+
+std::vector<AnalysisTable> analysis_tables(const data::Subset& subset, const duality::AnalysisResult& r) {
+  std::vector<AnalysisTable> tables{directions_table(r.decomposition.directions), pairs_table(subset, r.pairs)};
+  if (r.flatness.F.defined() && r.flatness.F.numel() > 0) tables.push_back(flatness_table(r.flatness));
+  const auto& c = r.coverage;
+  if (c.fraction.defined())
+    tables.push_back({"coverage", {"fraction", "pairs", "pair_gap", "gap"}, {c.fraction, c.pairs, c.pair_gap, c.gap}});
+  if (r.spectrum)  // the spectral density phi(t) of the basis matrix (stochastic Lanczos quadrature)
+    tables.push_back({"spectrum", {"t", "density"}, {r.spectrum->density.grid, r.spectrum->density.density}});
+  return tables;
+}
+
+std::string table_csv(const AnalysisTable& table) {
   std::vector<torch::Tensor> cols;
-  for (const auto& c : columns)
+  for (const auto& c : table.values)
     cols.push_back(c.scalar_type() == torch::kDouble ? c.contiguous() : c.to(torch::kInt64).contiguous());
   std::ostringstream csv;
   csv.precision(17);
-  csv << header << '\n';
+  for (size_t k = 0; k < table.columns.size(); ++k) csv << (k ? "," : "") << table.columns[k];
+  csv << '\n';
   const int64_t rows = cols.front().size(0);
   for (int64_t i = 0; i < rows; ++i) {
     for (size_t k = 0; k < cols.size(); ++k) {
@@ -109,49 +168,20 @@ std::string columns_csv(const std::string& header, const std::vector<torch::Tens
   return csv.str();
 }
 
-/// 1, 2, ..., n: the rank column.
-torch::Tensor ranks(int64_t n) { return torch::arange(1, n + 1, torch::kInt64); }
-
-std::string directions_csv(const duality::Directions& d) {
-  return columns_csv("rank,basis_index,lambda,sigma_g,sigma_w,mu_g,mu_w,c,dL_i,S_w,S_L",
-                     {ranks(d.basis_index.size(0)), d.basis_index, d.lambda, d.sigma_g, d.sigma_w, d.mu_g, d.mu_w, d.c,
-                      d.dL, d.S_w, d.S_L});
+void write_analysis_files(const std::string& dir, const std::vector<AnalysisFile>& files) {
+  own_folder(dir, FolderKind::kAnalysis);  // every writer, the Python package's too
+  for (const auto& f : files) io::write_atomic(join(dir, f.name), f.text);
 }
 
-/// test_sample and partner_sample index the data files; the partner's index
-/// into the run's training set counts the clean samples only.
-std::string pairs_csv(const data::Subset& subset, const duality::Pairs& p) {
-  std::vector<int64_t> clean;
-  for (size_t i = 0; i < subset.corrupted.size(); ++i)
-    if (!subset.corrupted[i]) clean.push_back(subset.train_indices[i]);
-  const auto test_sample = torch::tensor(subset.test_indices, torch::kInt64).index_select(0, p.test_index);
-  const auto partner_sample = torch::tensor(clean, torch::kInt64).index_select(0, p.partner_index);
-  return columns_csv("k,test_sample,partner,partner_sample,kept,l_k,norm_x,norm_dx,norm_dW,duality_residual",
-                     {p.test_index, test_sample, p.partner_index, partner_sample, p.kept, p.pair_gap, p.norm_x,
-                      p.norm_dx, p.norm_dw, p.duality_residual});
-}
+namespace {
 
-/// A direction whose loss never doubles has F = inf (paper Fig. S6).
-std::string flatness_csv(const duality::Flatness& f) {
-  return columns_csv("rank,basis_index,lambda,sigma_g,t_plus,t_minus,F",
-                     {ranks(f.basis_index.size(0)), f.basis_index, f.lambda, f.sigma_g, f.t_plus, f.t_minus, f.F});
-}
-
-/// The spectral density phi(t) of the basis matrix on its grid (stochastic Lanczos quadrature).
-std::string spectrum_csv(const duality::SpectralDensity& d) { return columns_csv("t,density", {d.grid, d.density}); }
-
-std::string coverage_csv(const duality::Coverage& c) {
-  return columns_csv("fraction,pairs,pair_gap,gap", {c.fraction, c.pairs, c.pair_gap, c.gap});
-}
-
-/// The tables of an analysis; summary.json is written after them.
-void save_tables(const std::string& dir, const data::Subset& subset, const duality::AnalysisResult& r) {
-  io::write_atomic(join(dir, "directions.csv"), directions_csv(r.decomposition.directions));
-  io::write_atomic(join(dir, "pairs.csv"), pairs_csv(subset, r.pairs));
-  if (r.flatness.F.defined() && r.flatness.F.numel() > 0)
-    io::write_atomic(join(dir, "flatness.csv"), flatness_csv(r.flatness));
-  if (r.coverage.fraction.defined()) io::write_atomic(join(dir, "coverage.csv"), coverage_csv(r.coverage));
-  if (r.spectrum) io::write_atomic(join(dir, "spectrum.csv"), spectrum_csv(r.spectrum->density));
+/// The tables as CSV files, then summary.json, which marks a finished analysis.
+std::vector<AnalysisFile> analysis_files(const data::Subset& subset, const duality::AnalysisResult& r,
+                                         const json& summary) {
+  std::vector<AnalysisFile> files;
+  for (const auto& t : analysis_tables(subset, r)) files.push_back({t.name + ".csv", table_csv(t)});
+  files.push_back({"summary.json", summary.dump(1) + "\n"});
+  return files;
 }
 
 }  // namespace
@@ -159,19 +189,24 @@ void save_tables(const std::string& dir, const data::Subset& subset, const duali
 void save_analysis(const std::string& dir, const std::string& run_id, const RunConfig& cfg,
                    const data::Subset& subset, const train::TrainResult& training,
                    const duality::AnalysisResult& r) {
-  save_tables(dir, subset, r);
-  // Last: summary.json marks a finished analysis of the run `run_id`.
   auto j = summary_json(cfg, training, r);
   j["run_id"] = run_id;
-  io::write_atomic(join(dir, "summary.json"), j.dump(1) + "\n");
+  write_analysis_files(dir, analysis_files(subset, r, j));
 }
 
-void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
+std::string imported_summary_json(const json& config, const AnalysisConfig& analysis,
+                                  const duality::AnalysisResult& r) {
+  return imported_summary(config, analysis, r).dump(1) + "\n";
+}
+
+std::vector<AnalysisFile> imported_analysis_files(const json& config, const AnalysisConfig& analysis,
+                                                  const data::Subset& subset, const duality::AnalysisResult& r) {
+  return analysis_files(subset, r, imported_summary(config, analysis, r));
+}
+
+void save_imported_analysis(const std::string& dir, const json& config, const AnalysisConfig& analysis,
                             const data::Subset& subset, const duality::AnalysisResult& r) {
-  save_tables(dir, subset, r);
-  auto j = analysis_json(analysis, r);
-  j["config"] = config;
-  io::write_atomic(join(dir, "summary.json"), j.dump(1) + "\n");
+  write_analysis_files(dir, imported_analysis_files(config, analysis, subset, r));
 }
 
 namespace {
@@ -185,6 +220,29 @@ std::string dense_sums(const duality::AnalysisResult& r) {
                 "Eq. 11     sum_i dL_i = %.5f   dL_s = %.5f (n_s = %lld%s)   dL_f = %.5f\n",
                 d.eq10_sum, r.eq10_residual, d.sum_dL, d.dL_sharp, static_cast<long long>(d.n_sharp),
                 d.n_sharp_fixed ? ", fixed" : "", d.dL_flat);
+  return buf;
+}
+
+/// Whether the top k answer the question of SPEC §5 (which directions are
+/// sharp, and their share of the gap), as the certificate decides it.
+std::string top_k_verdict(const duality::AnalysisResult& r) {
+  const auto& c = r.top_k->certificate;
+  const int64_t n_s = r.decomposition.n_sharp;
+  char buf[400];
+  if (c.certified)
+    std::snprintf(buf, sizeof buf, "verdict    the top %lld are enough: no other direction is sharper than any of them\n",
+                  static_cast<long long>(r.top_k->k));
+  else if (n_s > 0 && c.certified_ranks >= n_s)
+    std::snprintf(buf, sizeof buf,
+                  "verdict    enough for the sharp/flat split (ranks 1..%lld certified, n_s = %lld), not for the ranking "
+                  "beyond\n",
+                  static_cast<long long>(c.certified_ranks), static_cast<long long>(n_s));
+  else
+    std::snprintf(buf, sizeof buf,
+                  "verdict    NOT enough: %lld of the ranks are certified; raise --basis-rank, or --basis-rank 0 for "
+                  "all N (dense, predicted %s)\n",
+                  static_cast<long long>(c.certified_ranks),
+                  util::format_duration(r.basis.prediction.dense_seconds).c_str());
   return buf;
 }
 
@@ -208,7 +266,7 @@ std::string top_k_sums(const duality::AnalysisResult& r) {
       100.0 * (1.0 - t.remainder.var_g / t.total.var_g), 100.0 * (1.0 - t.remainder.var_w / t.total.var_w),
       c.certified ? "certified" : "NOT certified", c.sigma_g_max, c.sigma_g_bound, static_cast<long long>(t.k),
       c.sigma_g_last, c.certified ? "" : " (raise --basis-rank)");
-  return buf;
+  return buf + top_k_verdict(r);
 }
 
 std::string spectrum_line(const duality::AnalysisResult& r) {

@@ -1,5 +1,6 @@
 #include "awd/store/config_json.h"
 
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
@@ -21,14 +22,30 @@ struct IsVector : std::false_type {};
 template <typename T>
 struct IsVector<std::vector<T>> : std::true_type {};
 
+/// An integral float (2.0, 1e1) in the range of T: README, "integers integral
+/// in config files".
+template <typename T>
+void require_integral_float(const json& j) {
+  const double d = j.get<double>();
+  if (!std::isfinite(d) || d != std::floor(d)) throw std::invalid_argument("must be an integer, not " + j.dump());
+  if (std::is_unsigned_v<T> && d < 0) throw std::invalid_argument("must be a non-negative integer, not " + j.dump());
+  // long double holds every int64 and uint64 bound exactly (x86-64: 64-bit mantissa).
+  const long double v = d;
+  if (v < static_cast<long double>(std::numeric_limits<T>::min()) ||
+      v > static_cast<long double>(std::numeric_limits<T>::max()))
+    throw std::invalid_argument("must be an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                std::to_string(std::numeric_limits<T>::max()) + ", not " + j.dump());
+}
+
 /// nlohmann converts 20.9 to an integer 20 and -1 to an unsigned 2^64 - 1
-/// without a word: integers must be written as integers, unsigned ones >= 0.
+/// without a word: integers must have integral values (2 or 2.0), unsigned ones >= 0.
 template <typename T>
 void require_exact(const json& j) {
   if constexpr (IsVector<T>::value) {
     if (j.is_array())
       for (const auto& e : j) require_exact<typename T::value_type>(e);
   } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (j.is_number_float()) return require_integral_float<T>(j);
     if (!j.is_number_integer()) throw std::invalid_argument("must be an integer, not " + j.dump());
     if (std::is_unsigned_v<T> && j.get<int64_t>() < 0 && !j.is_number_unsigned())
       throw std::invalid_argument("must be a non-negative integer, not " + j.dump());
@@ -114,6 +131,15 @@ std::map<std::string, Section> sections(RunConfig& c) {
 }
 
 }  // namespace
+
+int64_t integer_value(const json& v, const std::string& key) {
+  try {
+    require_exact<int64_t>(v);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(key + ": " + e.what());
+  }
+  return v.get<int64_t>();
+}
 
 json read_json(const std::string& path) {
   try {

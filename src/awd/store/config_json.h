@@ -4,6 +4,7 @@
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <string>
 
 #include "awd/config.h"
@@ -20,6 +21,11 @@ nlohmann::json to_json(const RunConfig& cfg);
 void update_from_json(RunConfig& cfg, const nlohmann::json& j, const std::string& source);
 /// Reads a JSON config file over `base` (the defaults unless given).
 RunConfig read_config_file(const std::string& path, RunConfig base = {});
+
+/// `v` as an integer the way config files take integers: a JSON integer, or a
+/// number with an integral value (2.0, 1e1). std::invalid_argument "KEY: must
+/// be an integer, not 2.9" otherwise, or beyond the range of int64.
+int64_t integer_value(const nlohmann::json& v, const std::string& key);
 
 /// A whole JSON file; std::runtime_error naming it when it is not valid JSON.
 nlohmann::json read_json(const std::string& path);

@@ -8,6 +8,8 @@
 
 #include "awd/io/text_file.h"
 #include "awd/models/training_view.h"
+#include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
 #include "awd/store/config_json.h"
 #include "awd/store/weights_folder.h"
@@ -18,15 +20,6 @@ using nlohmann::json;
 
 namespace awd::store {
 namespace {
-
-json files_json(const std::vector<data::FileRecord>& files) {
-  json out = json::array();
-  for (const auto& f : files) {
-    out.push_back({{"path", fs::absolute(f.path).lexically_normal().string()}, {"bytes", f.bytes},
-                   {"crc32", io::crc32_hex(f.crc32)}});
-  }
-  return out;
-}
 
 json training_json(const train::TrainResult& r) {
   json hist = json::array();
@@ -117,8 +110,10 @@ std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::
                   {"train_labels", subset.train_labels},
                   {"corrupted", corrupted},
                   {"test_indices", subset.test_indices}};
-  // One rename turns the old run into this unfinished one (its results no
-  // longer carry the id of config.json); what is left of it goes next.
+  // The marker first: from here on the folder is a run's, whatever happens.
+  // Then one rename turns the old run into this unfinished one (its results
+  // no longer carry the id of config.json); what is left of it goes next.
+  own_folder(dir, FolderKind::kRun, keep);
   io::write_atomic(join(dir, "config.json"), j.dump(1) + "\n");
   clear_run_dir(dir, keep);
   return run_id;

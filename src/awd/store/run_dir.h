@@ -1,5 +1,6 @@
 // The run directory: what a run writes and what `awd analyze` reads back.
 //
+//   RUN_DIR/.awd.json       the marker of a run folder (folder_kind.h), written before anything else
 //   RUN_DIR/config.json     run id, full configuration, seeds, version, data files, sample indices;
 //                           written first: a run without training.json of its id is unfinished
 //   RUN_DIR/model.pt        LibTorch checkpoint of the trained network
@@ -20,10 +21,11 @@
 
 namespace awd::store {
 
-/// Starts a run in `dir`: writes config.json (full configuration, a fresh run
-/// id, version, data files, sample indices) over whatever was there, then
-/// removes everything else of the run it replaces, except the `keep` entries
-/// (a sweep's request.json and log.txt). `init_files` are the files the
+/// Starts a run in `dir`: marks it a run folder, writes config.json (full
+/// configuration, a fresh run id, version, data files, sample indices) over
+/// whatever was there, then removes what awd wrote of the run it replaces,
+/// except the `keep` entries (a sweep's request.json and log.txt); files awd
+/// did not write stay (folder_kind.h). `init_files` are the files the
 /// weights were started from (cfg.model.init_from), recorded as init_files
 /// the way data_files are. Returns the run id.
 std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::DataFolder& folder,

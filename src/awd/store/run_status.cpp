@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,25 +11,28 @@
 #include <stdexcept>
 
 #include "awd/io/text_file.h"
+#include "awd/store/folder_kind.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace awd::store {
 
-void prepare_output_dir(const std::string& dir, const std::string& marker, bool force) {
+void prepare_output_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw std::runtime_error(dir + ": cannot create output folder (" + ec.message() + ")");
   if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error(dir + ": output folder is not writable");
   io::remove_stale_temporaries(dir);
-  if (!force && fs::exists(fs::path(dir) / marker))
-    throw std::runtime_error(dir + ": already holds a finished run (" + marker + "); use --force to overwrite");
 }
 
 void prepare_analysis_dir(const std::string& dir, bool force) {
-  prepare_output_dir(dir, "summary.json", force);
-  if (fs::exists(fs::path(dir) / "summary.json")) clear_folder(dir);
+  require_folder_kind(dir, FolderKind::kAnalysis);
+  if (!force && fs::exists(fs::path(dir) / "summary.json"))
+    throw std::runtime_error(dir + ": already holds a finished analysis (summary.json); use --force to overwrite");
+  prepare_output_dir(dir);
+  own_folder(dir, FolderKind::kAnalysis);
+  remove_awd_files(dir, FolderKind::kAnalysis);
 }
 
 namespace {
@@ -59,19 +61,6 @@ bool belongs_to_run(const fs::path& run_dir, const fs::path& file) {
   return run && own && *run == *own;
 }
 
-/// What write_atomic leaves behind when killed: NAME.tmp.HOST.PID.
-bool is_temporary(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
-
-bool kept(const std::string& name, const std::vector<std::string>& keep) {
-  return std::find(keep.begin(), keep.end(), name) != keep.end();
-}
-
-void remove_entry(const fs::path& p) {
-  std::error_code ec;
-  fs::remove_all(p, ec);
-  if (ec) throw std::runtime_error(p.string() + ": cannot remove (" + ec.message() + ")");
-}
-
 }  // namespace
 
 std::string new_run_id() {
@@ -94,6 +83,22 @@ bool analysis_finished(const std::string& run_dir, const std::string& name) {
   return belongs_to_run(run_dir, fs::path(run_dir) / name / "summary.json");
 }
 
+bool analysis_passed(const std::string& run_dir, const std::string& name) {
+  return analysis_finished(run_dir, name) && recorded_self_check_failure((fs::path(run_dir) / name).string()).empty();
+}
+
+std::string recorded_self_check_failure(const std::string& analysis_dir) {
+  try {
+    const auto j = json::parse(io::read_text((fs::path(analysis_dir) / "summary.json").string()));
+    const auto check = j.value("self_check", json::object());
+    if (!check.is_object() || check.value("passed", true) != false) return "";
+    const auto failure = check.value("failure", std::string());
+    return failure.empty() ? "failed" : failure;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 bool training_diverged(const std::string& run_dir) {
   if (!training_finished(run_dir)) return false;
   try {
@@ -105,50 +110,40 @@ bool training_diverged(const std::string& run_dir) {
 }
 
 bool solution_finished(const std::string& run_dir) {
-  return analysis_finished(run_dir) || training_diverged(run_dir);
+  return analysis_passed(run_dir) || training_diverged(run_dir);
 }
 
 RunState run_state(const std::string& dir, const std::vector<std::string>& keep) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return RunState::kEmpty;
-  if (!fs::exists(fs::path(dir) / "config.json")) {
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const auto name = e.path().filename().string();
-      if (!kept(name, keep) && !is_temporary(name))
-        throw std::runtime_error(dir + ": not a run directory (holds '" + name +
-                                 "' and no config.json); use a new or empty folder");
-    }
-    return RunState::kEmpty;
-  }
+  require_folder_kind(dir, FolderKind::kRun, keep);
+  if (!fs::exists(fs::path(dir) / "config.json")) return RunState::kEmpty;
   if (!training_finished(dir)) return RunState::kUnfinished;
   if (training_diverged(dir)) return RunState::kDiverged;
   return analysis_finished(dir) ? RunState::kAnalysed : RunState::kTrained;
 }
 
 void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep) {
-  std::error_code ec;
-  std::vector<fs::path> doomed;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const auto name = e.path().filename().string();
-    if (name != "config.json" && !kept(name, keep)) doomed.push_back(e.path());
-  }
-  if (ec) throw std::runtime_error(dir + ": cannot read folder (" + ec.message() + ")");
-  for (const auto& p : doomed) remove_entry(p);
-}
-
-void clear_folder(const std::string& dir) {
-  std::error_code ec;
-  std::vector<fs::path> doomed;
-  for (const auto& e : fs::directory_iterator(dir, ec)) doomed.push_back(e.path());
-  if (ec) throw std::runtime_error(dir + ": cannot read folder (" + ec.message() + ")");
-  for (const auto& p : doomed) remove_entry(p);
+  auto kept = keep;
+  kept.push_back("config.json");
+  remove_awd_files(dir, FolderKind::kRun, kept);
 }
 
 namespace {
 
+/// The JSON object of a summary.json; "PATH: not valid JSON (...)" for a corrupt one.
+json read_summary(const std::string& path) {
+  json j;
+  try {
+    j = json::parse(io::read_text(path));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw std::runtime_error(path + ": not a JSON object");
+  return j;
+}
+
 /// The numbers `keys` of the summary.json at `path`.
 std::vector<double> summary_numbers(const std::string& path, const std::vector<std::string>& keys) {
-  const auto j = json::parse(io::read_text(path));
+  const auto j = read_summary(path);
   std::vector<double> out;
   for (const auto& key : keys) {
     if (!j.contains(key) || !j.at(key).is_number()) throw std::runtime_error(path + ": no number '" + key + "'");
@@ -170,8 +165,18 @@ std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const
   return summary_numbers(path, keys);
 }
 
+double read_analysis_number_or(const std::string& analysis_dir, const std::string& pointer, double fallback) {
+  read_analysis_metrics(analysis_dir, {});  // a missing folder or file: the usual errors
+  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto j = read_summary(path);
+  const json::json_pointer at(pointer);
+  if (!j.contains(at)) return fallback;
+  if (!j.at(at).is_number()) throw std::runtime_error(path + ": " + pointer + " is not a number");
+  return j.at(at).get<double>();
+}
+
 double read_summary_epochs(const std::string& run_dir) {
-  const auto j = json::parse(io::read_text(summary_path(run_dir)));
+  const auto j = read_summary(summary_path(run_dir));
   const auto t = j.value("training", json::object());
   return t.contains("epochs") && t.at("epochs").is_number() ? t.at("epochs").get<double>() : NAN;
 }

@@ -7,14 +7,17 @@
 
 namespace awd::store {
 
-/// Creates `dir`; refuses a folder holding a finished run (its `marker` file)
-/// unless `force`, and a folder that is not writable.
-void prepare_output_dir(const std::string& dir, const std::string& marker, bool force);
+/// Creates `dir` and checks it is writable; removes the temporaries of dead
+/// processes there. (What kind of folder it may be is folder_kind.h's.)
+void prepare_output_dir(const std::string& dir);
 
-/// The output folder of `awd analyze --model/--features`: prepare_output_dir
-/// with summary.json as the marker, and an analysis replaced with `force` is
-/// removed first, so that none of its files (a spectrum.csv the new analysis
-/// does not write) stays beside the new ones.
+/// The output folder of an analysis (`awd analyze --model/--features`, or one
+/// written from Python): refuses a folder that is not an analysis' (another
+/// kind, or files awd did not write, folder_kind.h) and, unless `force`, one
+/// holding a finished analysis (summary.json); then marks it an analysis and
+/// removes the files of the analysis it replaces, so that none of them (a
+/// spectrum.csv the new analysis does not write) stays beside the new ones.
+/// The user's files in it stay.
 void prepare_analysis_dir(const std::string& dir, bool force);
 
 // A run directory is always one run: config.json, written when the training
@@ -35,11 +38,21 @@ bool training_finished(const std::string& run_dir);
 /// RUN_DIR/NAME/summary.json exists and belongs to the run of RUN_DIR/config.json.
 bool analysis_finished(const std::string& run_dir, const std::string& name = "analysis");
 
+/// RUN_DIR/NAME holds a finished analysis of the run that passed its
+/// self-checks (duality::self_check_failure).
+bool analysis_passed(const std::string& run_dir, const std::string& name = "analysis");
+
+/// What ANALYSIS_DIR/summary.json records as its failed self-check ("" when it
+/// passed, records none, or cannot be read).
+std::string recorded_self_check_failure(const std::string& analysis_dir);
+
 /// Whether the run's own training.json records stop_reason "diverged" (a
 /// missing, unreadable or foreign training.json counts as not diverged).
 bool training_diverged(const std::string& run_dir);
 
-/// A sweep's solution needs no more work: analysed, or its training diverged.
+/// A sweep's solution needs no more work: analysed and its self-checks passed,
+/// or its training diverged. (One whose self-check failed is tried again by
+/// each new worker, which fails it again at once: it stays a failed solution.)
 bool solution_finished(const std::string& run_dir);
 
 /// How far the run in a directory got.
@@ -50,18 +63,17 @@ enum class RunState {
   kDiverged,    ///< trained, and the training diverged
   kAnalysed,    ///< trained and analysed
 };
-/// The state of `dir`. Throws std::runtime_error ("DIR: not a run directory
-/// (holds NAME) ...") when the folder holds anything but `keep` entries and
-/// no config.json: replacing a run must not delete a folder of other files.
+/// The state of `dir`. Throws std::runtime_error, one line, when the folder
+/// is not a run directory (folder_kind.h: another kind of awd folder, or a
+/// folder holding anything but `keep` entries and no run): replacing a run
+/// must not delete a folder of other files.
 RunState run_state(const std::string& dir, const std::vector<std::string>& keep = {});
 
-/// Removes everything in `dir` except config.json and the `keep` entries: what
-/// a new run does right after writing its config.json, so that nothing of the
-/// run it replaces survives beside it.
+/// Removes what awd wrote in the run directory `dir` except config.json and
+/// the `keep` entries (folder_kind.h: remove_awd_files): what a new run does
+/// right after writing its config.json, so that nothing of the run it
+/// replaces survives beside it. The user's files stay.
 void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep = {});
-
-/// Removes everything in `dir` (an analysis folder about to be rewritten).
-void clear_folder(const std::string& dir);
 
 /// The numbers `keys` of RUN_DIR/analysis/summary.json, in that order; an
 /// error naming the file and the key ("PATH: no number 'KEY'") when one is
@@ -73,6 +85,12 @@ std::vector<double> read_summary_metrics(const std::string& run_dir, const std::
 /// (not an analysis folder)" when it is missing, and the errors of
 /// read_summary_metrics otherwise.
 std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const std::vector<std::string>& keys);
+
+/// The number at `pointer` (a JSON pointer, such as "/top_k/remainder/dL") of
+/// ANALYSIS_DIR/summary.json, or `fallback` when the summary has none there
+/// (a dense analysis has no top_k); the errors of read_analysis_metrics for a
+/// missing or corrupt file, and "PATH: POINTER is not a number" for another value.
+double read_analysis_number_or(const std::string& analysis_dir, const std::string& pointer, double fallback);
 
 /// The epochs summary.json records for the training (training.epochs), NaN when it records none.
 double read_summary_epochs(const std::string& run_dir);

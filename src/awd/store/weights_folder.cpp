@@ -30,18 +30,6 @@ std::string tensor_shape_text(torch::IntArrayRef shape) {
   return ss.str();
 }
 
-/// numpy's name of a dtype read_npy returns.
-std::string numpy_dtype_name(torch::ScalarType t) {
-  switch (t) {
-    case torch::kUInt8: return "uint8";
-    case torch::kInt32: return "int32";
-    case torch::kInt64: return "int64";
-    case torch::kFloat32: return "float32";
-    case torch::kFloat64: return "float64";
-    default: return c10::toString(t);
-  }
-}
-
 /// The tensor name a file in the folder stands for ("" for a file that is not a .npy).
 std::string tensor_name_of(const fs::path& file) {
   const auto f = file.filename().string();
@@ -71,11 +59,12 @@ torch::Tensor read_matching(const std::string& path, const torch::Tensor& target
   const bool dtype_ok = floating ? (t.scalar_type() == torch::kFloat32 || t.scalar_type() == torch::kFloat64)
                                  : t.scalar_type() == torch::kInt64;
   if (!dtype_ok)
-    throw std::runtime_error(path + ": dtype " + numpy_dtype_name(t.scalar_type()) + ", expected " +
+    throw std::runtime_error(path + ": dtype " + io::numpy_dtype(t.scalar_type()) + ", expected " +
                              (floating ? "float32 or float64" : "int64"));
   if (t.sizes() != target.sizes())
     throw std::runtime_error(path + ": shape " + tensor_shape_text(t.sizes()) + ", but the model's tensor is " +
                              tensor_shape_text(target.sizes()));
+  io::require_finite(path, t);
   return t;
 }
 

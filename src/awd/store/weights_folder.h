@@ -23,7 +23,8 @@ void write_weights_folder(const std::string& dir, models::Classifier& model);
 /// num_batches_tracked), each of the tensor's shape. The folder must hold
 /// exactly these files. Throws std::runtime_error, one line naming the file
 /// and the problem, for a missing file, a file the model has no tensor for, a
-/// corrupt .npy, another dtype or another shape; the model is then unchanged.
+/// corrupt .npy, another dtype or another shape, or a NaN or infinite value
+/// (the first index); the model is then unchanged.
 /// Returns the files read (path, size, CRC-32), in name order.
 std::vector<data::FileRecord> read_weights_folder(const std::string& dir, models::Classifier& model);
 

@@ -1,0 +1,75 @@
+// Times the duality analysis of a saved run in this process, as `awd analyze`
+// runs it (the run's model and samples, its layer, the default analysis
+// options), repeated: the median of the whole analysis and of every stage.
+//   bench_analysis RUN_DIR [repeats] [threads]
+// Prints "analysis_median_seconds S" last, for scripts (bench/vs_paper.sh).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "awd/data/dataset.h"
+#include "awd/data/subset.h"
+#include "awd/data/transforms.h"
+#include "awd/duality/analysis.h"
+#include "awd/duality/sequential_split.h"
+#include "awd/store/run_dir.h"
+#include "awd/util/allocator.h"
+#include "awd/util/threads.h"
+
+using namespace awd;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  util::tune_allocator();
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_analysis RUN_DIR [repeats] [threads]\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 11;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 0;
+  const auto cfg = store::load_run_config(dir);
+  const auto folder = data::load_folder(cfg.data.path);
+  const auto run = store::load_run(dir, folder);
+  const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
+  util::set_threads(threads);
+  auto analysis = cfg.analysis;
+  analysis.progress = {};  // nothing printed while timing
+  std::vector<double> totals;
+  std::map<std::string, std::vector<double>> stages;
+  double pair_gap = 0, eq10 = 0, duality = 0;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto split = duality::sequential_split(*run.model, analysis.layer);
+    const auto r = duality::analyze(*split, samples, analysis);
+    totals.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (const auto& [k, v] : r.seconds) stages[k].push_back(v);
+    pair_gap = r.pair_gap;
+    eq10 = r.eq10_residual;
+    duality = r.duality_max_residual;
+  }
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  std::printf("layer %s, dL_p %.10f, Eq. 10 residual %.2e, duality residual %.2e, peak RSS %.0f MB\n",
+              analysis.layer.c_str(), pair_gap, eq10, duality, double(u.ru_maxrss) / 1024.0);
+  std::printf("analysis (threads %d), median of %d: %.4f s (min %.4f)\n", threads, repeats, median(totals),
+              *std::min_element(totals.begin(), totals.end()));
+  for (const auto& [k, v] : stages) std::printf("  %-14s %.4f s\n", k.c_str(), median(v));
+  std::printf("analysis_median_seconds %.6f\n", median(totals));
+  return 0;
+}

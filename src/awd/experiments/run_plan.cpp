@@ -1,0 +1,92 @@
+#include "awd/experiments/run_plan.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
+#include "awd/store/run_status.h"
+
+namespace fs = std::filesystem;
+
+namespace awd::experiments {
+namespace {
+
+/// Why the run in `dir` was trained on other inputs than `data_now` and the
+/// recorded --init-from files are now ("" when it was not).
+std::string changed_inputs(const std::string& dir, const std::vector<io::FileRecord>& data_now) {
+  try {
+    store::verify_run_inputs(dir, data_now);
+    return "";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+}
+
+/// The first key where the analysis options of `cfg` differ from those the
+/// run's analysis recorded in its summary.json ("" when none).
+std::string analysis_difference(const RunConfig& cfg, const std::string& analysis_dir) {
+  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto summary = store::read_json(path);
+  RunConfig analysed;
+  try {
+    store::update_from_json(analysed, summary.at("config"), path);
+  } catch (const std::exception&) {
+    return "/analysis";  // an unreadable record is not the same options
+  }
+  const auto patch = nlohmann::json::diff(store::to_json(analysed)["analysis"], store::to_json(cfg)["analysis"]);
+  return patch.empty() ? "" : "/analysis" + patch.front().value("path", "");
+}
+
+/// A finished run that has nothing left to do: refused when it was analysed
+/// with other options or its analysis failed a self-check.
+void require_same_analysis(const RunConfig& cfg, const std::string& dir) {
+  const auto analysis = (fs::path(dir) / "analysis").string();
+  if (const auto key = analysis_difference(cfg, analysis); !key.empty())
+    throw std::runtime_error(dir + ": already holds a finished run, analysed with other options (summary.json differs at " +
+                             key + "); awd analyze " + dir + " --name NAME analyses it again, --force replaces it");
+  if (const auto failure = store::recorded_self_check_failure(analysis); !failure.empty())
+    throw std::runtime_error(analysis + ": self-check failed: " + failure +
+                             " (results kept, marked in summary.json); --force runs it again");
+}
+
+}  // namespace
+
+std::string config_difference(const RunConfig& a, const RunConfig& b, const std::vector<std::string>& ignored) {
+  RunConfig ca = a, cb = b;
+  make_paths_absolute(ca);
+  make_paths_absolute(cb);
+  auto ja = store::to_json(ca), jb = store::to_json(cb);
+  for (const auto& key : ignored) {
+    ja.erase(key);
+    jb.erase(key);
+  }
+  const auto patch = nlohmann::json::diff(ja, jb);
+  return patch.empty() ? "" : patch.front().value("path", "");
+}
+
+Plan plan_run(const RunConfig& cfg, const OutputOptions& out, bool analyse, const std::vector<io::FileRecord>& data_now) {
+  const auto state = store::run_state(out.dir, out.keep);
+  if (state == store::RunState::kEmpty || state == store::RunState::kUnfinished) return Plan::kTrain;
+  const auto recorded = store::read_config_file((fs::path(out.dir) / "config.json").string());
+  if (const auto key = config_difference(recorded, cfg, {"threads", "analysis"}); !key.empty()) {
+    if (out.force) return Plan::kTrain;
+    throw std::runtime_error(out.dir + ": holds a trained run of another configuration (config.json differs at " + key +
+                             "); use --force to replace it");
+  }
+  if (const auto changed = changed_inputs(out.dir, data_now); !changed.empty()) {
+    if (out.force) return Plan::kTrain;
+    throw std::runtime_error(changed + "; use --force to train " + out.dir + " again");
+  }
+  if (analyse && state == store::RunState::kTrained) return Plan::kAnalyseOnly;
+  if (out.force) return Plan::kTrain;
+  if (state == store::RunState::kDiverged)
+    throw std::runtime_error(out.dir + ": holds a run whose training diverged (training.json); use --force to replace it");
+  if (!analyse)
+    throw std::runtime_error(out.dir + ": already holds a trained run (training.json); use --force to replace it");
+  require_same_analysis(cfg, out.dir);
+  return Plan::kFinished;
+}
+
+}  // namespace awd::experiments
