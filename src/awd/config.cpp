@@ -99,7 +99,7 @@ void default_layer_of_arch(RunConfig& c) {
 const std::vector<std::string>& preset_names() {
   static const std::vector<std::string> names = {"mnist-mlp",         "mnist-mlp4",      "cifar-cnn",
                                                  "resnet18-cifar",    "densenet121-cifar", "resnet18-cifar-cpu",
-                                                 "densenet121-cifar-cpu", "resnet18-fig7-cpu", "densenet121-fig7-cpu"};
+                                                 "densenet121-cifar-cpu"};
   return names;
 }
 
@@ -135,13 +135,6 @@ constexpr CifarScale kPaperScale{0, 5000, 10000, 16, 512, 3.2, 320, 5};
 /// README "ResNet-18 and DenseNet-121": narrow networks (width 16, growth 8),
 /// 2000 training images, 4 learners x 32 = 128, 30 epochs.
 constexpr CifarScale kCpuScale{0, 200, 1000, 4, 32, 0.05, 30, 1};
-/// The Fig. 7 presets' stop rule: eps = 0.05 with training accuracy above 99%
-/// (SPEC §7's 1e-3 would take BatchNorm networks with weight decay many
-/// times as long for no change in the sharp directions), a warm-up of 3
-/// epochs, and a bound on the epochs that a converging run never meets.
-constexpr double kFig7StopLoss = 0.05;
-constexpr int64_t kFig7Warmup = 3;
-constexpr int64_t kFig7MaxEpoch = 200;
 
 /// The CIFAR-10 recipe of SPEC §9 (ResNet-18, DenseNet-121) at `scale`: SGD
 /// with momentum 0.9, weight decay 5e-4 as PyTorch applies it (beta/2 ||w||^2
@@ -172,39 +165,6 @@ void cifar_recipe(RunConfig& c, Arch arch, const CifarScale& scale) {
   c.train.augment = true;
 }
 
-/// Fig. 7 at a scale 2 cores train to the stop rule: a network, its width,
-/// the training images per class and the learners' batches.
-struct Fig7Scale {
-  Arch arch;
-  int64_t width, per_class, learners, batch_size;
-};
-/// FIG7_RESNET_WHY
-constexpr Fig7Scale kResnetFig7{Arch::kResnet18, 16, 200, 8, 40};
-/// FIG7_DENSENET_WHY
-constexpr Fig7Scale kDensenetFig7{Arch::kDensenet121, 4, 100, 8, 20};
-
-/// SPEC §9's recipe in the large-batch regime, trained until the stop rule
-/// holds (a converged solution is what the decomposition describes): n b =
-/// 16% of the training set as in the paper (8192 of 50,000), the learning
-/// rate scaled linearly with the total batch as the paper's (3.2 at 8192 is
-/// 0.1 per 256 samples) after a linear warm-up, constant after it (a step
-/// schedule presumes a fixed budget), no augmentation. FIG7_RECIPE_WHY
-void fig7_recipe(RunConfig& c, const Fig7Scale& scale) {
-  cifar_recipe(c, scale.arch, kCpuScale);
-  c.model.width = scale.width;
-  c.data.per_class = scale.per_class;
-  c.learners.count = scale.learners;
-  c.train.batch_size = scale.batch_size;
-  c.train.lr = 0.1 * double(scale.learners * scale.batch_size) / 256.0;
-  c.train.fixed_epochs = false;
-  c.train.stop_loss = kFig7StopLoss;
-  c.train.max_epoch = kFig7MaxEpoch;
-  c.train.decay_stop = kFig7MaxEpoch;
-  c.train.lr_steps.clear();
-  c.train.warmup_epochs = kFig7Warmup;
-  c.train.augment = false;
-}
-
 }  // namespace
 
 void apply_preset(RunConfig& c, const std::string& name) {
@@ -225,10 +185,6 @@ void apply_preset(RunConfig& c, const std::string& name) {
   } else if (name == "densenet121-cifar-cpu") {
     cifar_recipe(c, Arch::kDensenet121, kCpuScale);
     c.model.width = 8;
-  } else if (name == "resnet18-fig7-cpu") {
-    fig7_recipe(c, kResnetFig7);
-  } else if (name == "densenet121-fig7-cpu") {
-    fig7_recipe(c, kDensenetFig7);
   } else {
     std::string known;
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;

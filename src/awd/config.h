@@ -202,9 +202,6 @@ const std::vector<std::string>& preset_names();
 ///               CIFAR-10, 16 learners x 512, lr 3.2, 320 epochs), last layer analysed
 ///   resnet18-cifar-cpu, densenet121-cifar-cpu   the same recipe at a scale 2 cores
 ///               train in minutes (width 16 / growth 8, 2000 images, 4 x 32, 30 epochs)
-///   resnet18-fig7-cpu, densenet121-fig7-cpu   paper Fig. 7 at a scale 2 cores train to
-///               the stop rule (eps 0.05, accuracy > 99%) in the large-batch regime
-///               (n b = 16% of the training set, lr 0.1 per 256 samples, no augmentation)
 /// Throws std::invalid_argument listing the known names for any other name.
 void apply_preset(RunConfig& cfg, const std::string& name);
 
