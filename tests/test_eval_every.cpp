@@ -231,5 +231,12 @@ TEST(EvalEvery, IsRecordedAndValidated) {
   store::update_from_json(back, store::to_json(c), "test");
   EXPECT_EQ(back.train.eval_every, 7);
   c.train.eval_every = -1;
-  EXPECT_THROW(validate(c), std::invalid_argument);
+  try {
+    validate(c);
+    ADD_FAILURE() << "eval_every -1 accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("eval_every"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
 }

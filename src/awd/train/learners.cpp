@@ -311,9 +311,10 @@ class LearnersLoop {
 TrainResult train_learners(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                            const LearnersConfig& learners, const std::string& layer,
                            distributed::Exchange& exchange, const EpochCallback& on_epoch) {
-  // Every process evaluates w_bar alike (the same schedule, the same numbers),
-  // so that all stop at the same epoch. A process's minibatch mean is over its
-  // own learners only: it brings an evaluation forward, never decides the rule.
+  // Every process evaluates w_bar alike (the same schedule, and the minibatch
+  // mean pooled over all learners by pooled_mean), so that all stop at the
+  // same epoch. The minibatch mean only brings an evaluation forward; the
+  // rule itself is decided on the evaluation (EpochEnd).
   EpochEnd end(model, samples, cfg, on_epoch);
   LearnersLoop loop(model, samples, cfg, learners, layer, exchange);
   auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
