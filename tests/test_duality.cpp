@@ -338,3 +338,70 @@ TEST(Analysis, PairsWithZeroPartnerActivityAreSkippedAndCounted) {
   EXPECT_LT(r.eq10_residual, 1e-15);
   EXPECT_LT(r.duality_max_residual, 1e-15);
 }
+
+// --- the pairs that carry the gap --------------------------------------------
+// Over a complete orthonormal basis the per-direction parts gamma_ki theta_ki of
+// a pair sum to g_k . dW_k = l_k (SPEC §4-5), whatever the basis.
+TEST(PairParts, SumOverACompleteBasisIsThePairGap) {
+  torch::manual_seed(2);
+  const int64_t K = 40, N = 10;
+  const auto dW = torch::randn({K, N}, torch::kDouble), gaps = torch::randn({K}, torch::kDouble);
+  const auto scale = gaps / dW.pow(2).sum(1);  // Eq. 8: g_k = l_k dW_k / ||dW_k||^2
+  const auto Q = std::get<0>(torch::linalg_qr(torch::randn({N, N}, torch::kDouble)));
+  const auto parts = duality::sharp_pair_parts(dW.matmul(Q), scale);
+  EXPECT_TRUE(torch::allclose(parts, gaps, 0, 1e-13));
+}
+
+namespace {
+
+/// Checks the share, sharp and flat columns of `r` (fc2 of `s`) against
+/// independent evidence: the losses and dual weights rebuilt from the network,
+/// and the per-direction statistics.
+void expect_pair_parts(const test_util::Solution& s, const duality::AnalysisResult& r) {
+  const auto& p = r.pairs;
+  const auto kept = p.kept;
+  EXPECT_NEAR(p.share.sum().item<double>(), r.pair_gap, 1e-13);  // Eq. 7
+  EXPECT_EQ(p.share.index({~kept}).abs().sum().item<double>(), 0.0);
+  // mean_k sharp_k = sum_{i <= n_s} (mu_g,i mu_w,i + c_i sigma_g,i sigma_w,i) (Eq. 10 over the sharp ranks).
+  const auto& d = r.decomposition.directions;
+  const int64_t ns = r.decomposition.n_sharp;
+  const auto head = [&](const torch::Tensor& t) { return t.slice(0, 0, ns); };
+  const double eq10_sharp =
+      (head(d.mu_g) * head(d.mu_w) + head(d.c) * head(d.sigma_g) * head(d.sigma_w)).sum().item<double>();
+  EXPECT_NEAR(p.sharp.sum().item<double>() / double(r.pairs_kept), eq10_sharp, 1e-12 * std::max(1.0, eq10_sharp));
+  // sharp + flat = g_k . dW_k with dW_k and l_k rebuilt from the network (Eq. 2-8).
+  auto model = test_util::float64_copy(*s.model);
+  const auto W = model->dense_layer("fc2")->weight.detach();
+  const auto clean_x = s.samples.train_inputs.index({s.samples.clean_mask}).to(torch::kDouble);
+  torch::NoGradGuard g;
+  for (int64_t k = 0; k < 10; ++k) {
+    if (!kept[k].item<bool>()) continue;
+    const auto u_test = s.samples.test_inputs[k].unsqueeze(0).to(torch::kDouble);
+    const auto u_part = clean_x[p.partner_index[k].item<int64_t>()].unsqueeze(0);
+    const auto y = s.samples.test_labels.slice(0, k, k + 1);
+    const auto dW = duality::dual_weights(W, test_util::activity(*model, "fc2", u_part),
+                                          test_util::activity(*model, "fc2", u_test))[0];
+    const double l_k = torch::nn::functional::cross_entropy(model->forward(u_test), y).item<double>() -
+                       torch::nn::functional::cross_entropy(model->forward(u_part), y).item<double>();
+    const auto g_k = l_k * dW / dW.pow(2).sum();
+    const double sum = p.sharp[k].item<double>() + p.flat[k].item<double>();
+    EXPECT_NEAR(sum, (g_k * dW).sum().item<double>(), 1e-12 * std::max(1.0, std::abs(l_k))) << "pair " << k;
+    EXPECT_NEAR(p.share[k].item<double>() * double(r.pairs_kept), l_k, 1e-12 * std::max(1.0, std::abs(l_k)));
+  }
+}
+
+}  // namespace
+
+TEST(PairParts, SharesSumToThePairGapAndSharpPartsToEq10OverTheSharpRanks) {
+  const auto s = small_solution();
+  expect_pair_parts(s, test_util::analyze(*s.model, s.samples, AnalysisConfig{}));
+  AnalysisConfig fixed;
+  fixed.n_sharp = 5;  // --n-sharp is respected
+  const auto r = test_util::analyze(*s.model, s.samples, fixed);
+  ASSERT_EQ(r.decomposition.n_sharp, 5);
+  expect_pair_parts(s, r);
+  AnalysisConfig top_k;  // rank-one pairs on the top k directions: the same identities
+  top_k.basis_rank = 20;
+  top_k.n_sharp = 9;
+  expect_pair_parts(s, test_util::analyze(*s.model, s.samples, top_k));
+}

@@ -154,9 +154,10 @@ DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch
   return d;
 }
 
-/// One row per analysed test sample, the kept pairs' values scattered into place.
+/// One row per analysed test sample, the kept pairs' values scattered into
+/// place; `sharp` [k] is each kept pair's part along the n_s sharpest directions.
 Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, const torch::Tensor& x_test,
-                   const DualPairs& d) {
+                   const DualPairs& d, const torch::Tensor& sharp) {
   const int64_t K = partner.size(0);
   auto scatter = [&](const torch::Tensor& v) { return torch::zeros({K}, v.options()).index_copy_(0, d.keep_idx, v); };
   Pairs p;
@@ -168,7 +169,23 @@ Pairs pair_records(const torch::Tensor& partner, const torch::Tensor& x_part, co
   p.norm_dx = (x_test - x_part).norm(2, 1);
   p.norm_dw = scatter(d.norm_delta);
   p.duality_residual = scatter(d.duality_residual);
+  p.share = scatter(d.pair_gap / double(d.keep_idx.numel()));  // Eq. 7: mean_k l_k = sum_k l_k / K
+  p.sharp = scatter(sharp);
+  p.flat = scatter(d.pair_gap - sharp);
   return p;
+}
+
+/// Each kept pair's sum_{i <= n_s} gamma_ki theta_ki along the sharpest
+/// columns of `basis` [N, r] (SPEC §5): K x n_s components, never K x N.
+torch::Tensor pair_sharp_parts(LayerSplit& split, const torch::Tensor& x_part, const torch::Tensor& x_test,
+                               const DualPairs& pairs, const torch::Tensor& basis, const Decomposition& d,
+                               double delta_scale) {
+  const auto V = sharp_columns(basis, d);
+  if (pairs.delta.defined())
+    return sharp_pair_parts(pairs.delta.reshape({pairs.keep_idx.numel(), -1}).matmul(V), pairs.grad_scale);
+  const auto rank_one = rank_one_pairs(split.weight(), x_part.index_select(0, pairs.keep_idx),
+                                       x_test.index_select(0, pairs.keep_idx), pairs.pair_gap, delta_scale);
+  return sharp_pair_parts(project_pairs(rank_one, V), rank_one.grad_scale);
 }
 
 /// eigenbasis(matrix), announced with its predicted time when that is long:
@@ -370,7 +387,9 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   // Paper Fig. S1: kept pairs are in the seeded shuffled test order, so a prefix is a random subset.
   res.coverage = pair_gap_coverage(pairs.pair_gap, pairs.test_losses, res.loss_train);
   clock.lap("coverage");
-  res.pairs = pair_records(partner, x_part, x_test, pairs);
+  const auto sharp =
+      pair_sharp_parts(split, x_part, x_test, pairs, basis_vectors, res.decomposition, cfg.delta_scale);
+  res.pairs = pair_records(partner, x_part, x_test, pairs, sharp);
   return res;
 }
 

@@ -27,6 +27,10 @@ struct Pairs {
   torch::Tensor pair_gap;       ///< l_k (l_k(gamma) for delta_scale != 1); 0 where not kept
   torch::Tensor norm_x, norm_dx, norm_dw;  ///< ||x||, ||dx||, ||dW_k||_F
   torch::Tensor duality_residual;          ///< |l(u_p; W*_k) - l(u'_k; W)|
+  /// The pair's share of dL_p, l_k / K over the K kept pairs (they sum to dL_p, Eq. 7),
+  /// and l_k split at n_s: sharp = sum_{i <= n_s} gamma_ki theta_ki, flat = l_k - sharp
+  /// (for a top-k basis flat includes the N - k directions not computed); 0 where not kept.
+  torch::Tensor share, sharp, flat;
 };
 
 /// What a top-k analysis (basis_rank k > 0) adds: the directions it did not compute, summed.

@@ -78,6 +78,14 @@ Decomposition decompose_stats(const ColumnStats& st, const torch::Tensor& lambda
   return d;
 }
 
+torch::Tensor sharp_columns(const torch::Tensor& basis, const Decomposition& d) {
+  return basis.index_select(1, d.directions.basis_index.slice(0, 0, d.n_sharp));
+}
+
+torch::Tensor sharp_pair_parts(const torch::Tensor& theta_sharp, const torch::Tensor& grad_scale) {
+  return grad_scale * theta_sharp.pow(2).sum(1);  // gamma_ki = s_k theta_ki
+}
+
 Decomposition decompose(const torch::Tensor& delta_w, const torch::Tensor& eff_grad, const torch::Tensor& basis,
                         const torch::Tensor& lambda, int64_t n_sharp) {
   const int64_t K = delta_w.size(0);

@@ -67,6 +67,15 @@ ColumnStats column_stats(const torch::Tensor& theta, const torch::Tensor& gamma)
 /// the K pairs, so the basis can be projected on a block of directions at a time.
 Decomposition decompose_stats(const ColumnStats& stats, const torch::Tensor& lambda, int64_t n_sharp = -1);
 
+/// The columns of `basis` along the n_s sharpest directions of `d`, in rank order.
+torch::Tensor sharp_columns(const torch::Tensor& basis, const Decomposition& d);
+
+/// Per pair k its part along the sharp directions, sum_{i <= n_s} gamma_ki theta_ki,
+/// from theta_ki [K, n_s] on those directions and g_k = grad_scale_k dW_k (Eq. 8):
+/// s_k sum_i theta_ki^2. Summed over every direction of a complete basis the
+/// parts give g_k . dW_k = l_k, and their mean over k is Eq. 10's sum over i <= n_s.
+torch::Tensor sharp_pair_parts(const torch::Tensor& theta_sharp, const torch::Tensor& grad_scale);
+
 /// log(sigma_g,i / sigma_g,i+1) for ranks 1 <= i < N/2 (SPEC §5): x/0 is +inf, 0/0 is -inf (no decrease).
 std::vector<double> sharpness_log_drops(const torch::Tensor& sigma_g_ranked);
 

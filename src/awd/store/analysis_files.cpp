@@ -115,9 +115,9 @@ AnalysisTable pairs_table(const data::Subset& subset, const duality::Pairs& p) {
   const auto partner_sample = torch::tensor(clean, torch::kInt64).index_select(0, p.partner_index);
   return {"pairs",
           {"k", "test_sample", "partner", "partner_sample", "kept", "l_k", "norm_x", "norm_dx", "norm_dW",
-           "duality_residual"},
+           "duality_residual", "share", "sharp", "flat"},
           {p.test_index, test_sample, p.partner_index, partner_sample, p.kept, p.pair_gap, p.norm_x, p.norm_dx,
-           p.norm_dw, p.duality_residual}};
+           p.norm_dw, p.duality_residual, p.share, p.sharp, p.flat}};
 }
 
 /// A direction whose loss never doubles has F = inf (paper Fig. S6).

@@ -3,7 +3,7 @@
 //   .awd.json       the marker of an analysis folder (folder_kind.h)
 //   summary.json    every scalar of the analysis, the configuration and the training; written last
 //   directions.csv  per direction, in rank order: lambda, sigma_g, sigma_w, mu_g, mu_w, c, dL_i, S_w, S_L
-//   pairs.csv       per test sample: its partner, l_k, norms and the duality residual
+//   pairs.csv       per test sample: its partner, l_k, norms, the duality residual, and l_k/K with its sharp and flat parts
 //   coverage.csv    dL_p and dL over growing fractions of the pairs (paper Fig. S1)
 //   flatness.csv    F_i of the sharpest directions (paper Fig. S6), when computed
 //   spectrum.csv    the spectral density of the basis matrix, with --spectrum
