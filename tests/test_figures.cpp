@@ -84,6 +84,15 @@ TEST(Figures, EveryFigureAsPngAndSvgAndTheReportLinksThem) {
   EXPECT_NE(script.find("'alpha = 0.005'"), std::string::npos);
   EXPECT_NE(script.find("'alpha = 0.05'"), std::string::npos);
 
+  // The swept values span a decade: a log x axis, ticked at the values run and at nothing else.
+  const auto gap_split = test_util::read_bytes((dir / "figures/gap_split.gp").string());
+  EXPECT_NE(gap_split.find("set logscale x"), std::string::npos);
+  EXPECT_NE(gap_split.find("set xtics ('0.005' 0.005, '0.05' 0.05)\n"), std::string::npos) << gap_split;
+  const auto gap_split_svg = test_util::read_bytes((dir / "figures/gap_split.svg").string());
+  EXPECT_NE(gap_split_svg.find(">0.005<"), std::string::npos);
+  EXPECT_EQ(gap_split_svg.find(">0.01<"), std::string::npos);  // gnuplot's own decade tick
+  EXPECT_EQ(gap_split_svg.find(">0.02<"), std::string::npos);
+
   report::write_report_html(dir.str(), "Learning-rate sweep", "train.lr", set);
   const auto html = test_util::read_bytes((dir / "report.html").string());
   for (const auto& f : set.files) EXPECT_NE(html.find("\"" + f + "\""), std::string::npos) << f;

@@ -97,6 +97,18 @@ std::string log_axis(const char* axis, double lo, double hi) {
   return s;
 }
 
+/// On a log axis of the swept values, the ticks at those values, labelled as
+/// summary.csv writes them: gnuplot's own would fall on decades (and 2 and 5
+/// times them) that were never run, and leave the runs unmarked.
+std::string swept_value_ticks(const Sweep& sweep) {
+  std::string ticks;
+  for (const auto& v : sweep.values) {
+    const double x = csv_field_number(v);
+    if (x > 0) ticks += (ticks.empty() ? "" : ", ") + gp_string(v) + " " + io::csv_number(x);
+  }
+  return ticks.empty() ? "" : "set xtics (" + ticks + ")\n";
+}
+
 /// A swept value that is not a number (an option name) goes on the x axis as a label.
 bool is_categorical(const Figure& f, const Sweep& sweep) {
   return !f.per_value && std::string(f.x) == "value" && !sweep.numeric;
@@ -171,6 +183,8 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
   std::ostringstream s;
   s << script_settings(f, x_label(f, sweep, parameter), e, logx, logy);
   const bool categorical = is_categorical(f, sweep);
+  if (logx && !f.per_value && !f.x_over && std::string(f.x) == "value" && sweep.numeric)
+    s << swept_value_ticks(sweep);
   const auto clauses = plot_clauses(f, sweep, categorical);
   if (categorical) s << "set offsets 0.5, 0.5, graph 0.05, graph 0.05\n";
   std::string plot = "plot ";
