@@ -52,6 +52,11 @@ struct Folders {
                         "1,0,0.5,2.0,1.0,0,0,0.5,0.3,1.0,0.3\n"
                         "2,1,0.25,0.2,0.5,0,0,0.5,0.1,1.5,0.4\n",
                         1, 8, 0.05);
+    // Fig. S1's input: dL_p(f) and dL(f) over the first half and all of the pairs.
+    io::write_atomic((tmp / "a" / "coverage.csv").string(),
+                     "fraction,pairs,pair_gap,gap\n0.5,2,0.3,0.25\n1,4,0.21,0.2\n");
+    io::write_atomic((tmp / "b" / "coverage.csv").string(),
+                     "fraction,pairs,pair_gap,gap\n0.5,1,0.5,0.4\n1,2,0.41,0.4\n");
   }
 };
 
@@ -142,6 +147,18 @@ TEST(FolderCompare, FiguresOverlayEveryFolder) {
   EXPECT_EQ(script("folders_gap_per_direction").find("set logscale y"), std::string::npos);
   const auto html = test_util::read_bytes((out / "report.html").string());
   EXPECT_NE(html.find("figures/folders_sharpness.png"), std::string::npos);
+  // Fig. S1: the pair gap over the true gap against the fraction of test samples, one curve per folder.
+  EXPECT_TRUE(fs::exists(out / "figures" / "folders_coverage.png"));
+  EXPECT_NE(script("folders_coverage").find("'model = large'"), std::string::npos);
+  EXPECT_NE(html.find("figures/folders_coverage.png"), std::string::npos);
+  EXPECT_NE(html.find("Fig. S1"), std::string::npos);
+  const auto coverage = io::read_csv((out / "coverage.csv").string());
+  ASSERT_EQ(coverage.rows.size(), 4u);
+  const double ratios[] = {0.3 / 0.25, 0.21 / 0.2, 0.5 / 0.4, 0.41 / 0.4};  // by hand: 1.2, 1.05, 1.25, 1.025
+  for (size_t r = 0; r < 4; ++r) {
+    EXPECT_EQ(coverage.rows[r][0], r < 2 ? "small" : "large");
+    EXPECT_NEAR(io::csv_field_number(coverage.rows[r][coverage.column("pair_gap_over_gap")]), ratios[r], 1e-15);
+  }
 }
 
 TEST(FolderCompare, NotAnAnalysisFolder) {

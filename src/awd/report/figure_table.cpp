@@ -123,6 +123,12 @@ const std::vector<Figure>& folder_figures() {
        "log y when every dL_i is positive.",
        "ranks.csv", "rank", nullptr, true, {{"dL_i"}},
        "rank i (1 = sharpest)", "ΔL_i (nats)", Scale::kLog, Scale::kAuto, "lines lw 2"},
+      {"folders_coverage", "Fig. S1",
+       "Pair-gap coverage: the pair gap dL_p over the first fraction f of the test samples, divided by the true "
+       "gap dL over the same samples, per model (coverage.csv); near 1 once the pairs are enough.",
+       "coverage.csv", "fraction", nullptr, true, {{"pair_gap_over_gap"}},
+       "fraction f of the test samples", "ΔL_p(f) / ΔL(f)", Scale::kLinear, Scale::kLinear,
+       "linespoints lw 2 pt 7 ps 0.6"},
   };
   return kFigures;
 }

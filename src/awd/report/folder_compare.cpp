@@ -97,6 +97,18 @@ std::string ranks_csv(const std::vector<AnalysisFolder>& folders) {
   return s.str();
 }
 
+/// coverage.csv: per folder, dL_p(f) and dL(f) over the first fraction f of
+/// its pairs, and their ratio, which Fig. S1 shows near 1 well before f = 1.
+std::string coverage_csv(const std::vector<AnalysisFolder>& folders) {
+  std::ostringstream s;
+  s << "value,fraction,pair_gap,gap,pair_gap_over_gap\n";
+  for (const auto& f : folders)
+    for (const auto& row : f.coverage)
+      s << f.label << ',' << csv_number(row[0]) << ',' << csv_number(row[1]) << ',' << csv_number(row[2]) << ','
+        << csv_number(row[1] / row[2]) << '\n';
+  return s.str();
+}
+
 /// A cell of the printed table: residuals in exponent form, the directions as "k of N".
 std::string cell_text(const AnalysisFolder& f, const std::string& name) {
   const double v = metric(f, name);
@@ -213,7 +225,8 @@ std::string body_html(const std::vector<AnalysisFolder>& folders, const fs::path
                       const std::vector<std::string>& lines) {
   std::string s = "<p class=\"meta\">Activity-weight duality analysis after Feng, Zhang &amp; Tu, per analysis "
                   "folder. Losses in nats. Data: <a href=\"compare.csv\">compare.csv</a>, "
-                  "<a href=\"ranks.csv\">ranks.csv</a>, <a href=\"summary.csv\">summary.csv</a>.</p>\n<ul>\n";
+                  "<a href=\"ranks.csv\">ranks.csv</a>, <a href=\"summary.csv\">summary.csv</a>, "
+                  "<a href=\"coverage.csv\">coverage.csv</a>.</p>\n<ul>\n";
   for (const auto& f : folders)
     s += "<li><b>" + html_escape(f.label) + "</b>: " + html_escape(f.path) + " (" + cell_text(f, "directions") +
          " directions)</li>\n";
@@ -225,7 +238,7 @@ std::string body_html(const std::vector<AnalysisFolder>& folders, const fs::path
 }  // namespace
 
 AnalysisFolder read_analysis_folder(const std::string& path, const std::string& label) {
-  AnalysisFolder f{path, label, {}, {}};
+  AnalysisFolder f{path, label, {}, {}, {}};
   std::vector<std::string> keys;
   for (const auto& m : kFolderMetrics)
     if (*summary_key(m)) keys.push_back(summary_key(m));
@@ -241,6 +254,9 @@ AnalysisFolder read_analysis_folder(const std::string& path, const std::string& 
     lambda_max = std::max(lambda_max, r.back());
     f.ranks.emplace_back(r.begin(), r.end() - 1);
   }
+  // Written by every analysis since Fig. S1 was added; an older folder has none.
+  const auto coverage = (fs::path(path) / "coverage.csv").string();
+  if (fs::exists(coverage)) f.coverage = io::read_csv_columns(coverage, {"fraction", "pair_gap", "gap"});
   size_t k = 0;
   for (const auto& m : kFolderMetrics) {
     if (*summary_key(m)) f.metrics.push_back(numbers[k++]);
@@ -298,6 +314,7 @@ std::string write_folder_comparison(const std::vector<std::string>& paths, const
   io::write_atomic((out / "compare.csv").string(), compare_csv(folders));
   io::write_atomic((out / "summary.csv").string(), summary_csv(folders));
   io::write_atomic((out / "ranks.csv").string(), ranks_csv(folders));
+  io::write_atomic((out / "coverage.csv").string(), coverage_csv(folders));
   const FigureSet figures = make_figures(out.string(), "model", gnuplot, folder_figures());
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
   if (!warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", warning.c_str());

@@ -5,6 +5,7 @@
 //   OUT/compare.csv   per metric (kFolderMetrics, the paper's names): one column per folder, named by its label
 //   OUT/summary.csv   per folder: value (its label), folder, the metrics (the figures' list of curves)
 //   OUT/ranks.csv     per folder and rank: value (its label), rank, sigma_g, sigma_w, S_w, dL_i
+//   OUT/coverage.csv  per folder and fraction f: value, fraction, pair_gap, gap, pair_gap_over_gap (paper Fig. S1)
 //   OUT/figures/folders_*.{gp,png,svg}, OUT/report.html
 //
 // dL_s and dL_f are only comparable at the same n_s: a differing automatic
@@ -35,10 +36,11 @@ struct AnalysisFolder {
   std::string path, label;
   std::vector<double> metrics;             ///< per kFolderMetrics
   std::vector<std::vector<double>> ranks;  ///< [rank - 1][column of kFolderRankColumns]
+  std::vector<std::vector<double>> coverage;  ///< coverage.csv's fraction, pair_gap, gap; empty when absent
 };
 
-/// Reads summary.json and directions.csv of the analysis folder `path`; an
-/// error naming the file for a missing file, key or column.
+/// Reads summary.json, directions.csv and (when there) coverage.csv of the
+/// analysis folder `path`; an error naming the file for a missing file, key or column.
 AnalysisFolder read_analysis_folder(const std::string& path, const std::string& label);
 
 /// The labels of `folders`: `labels` when given (as many as folders), else the
