@@ -56,7 +56,7 @@ check() {
 import csv, json, os, sys
 
 # Wall-clock timings, left out by key (JSON) or column (CSV) name:
-#   summary.json  "seconds" {coverage, decomposition, dual_weights, eigh, hessian,
+#   summary.json  "seconds" {coverage, decomposition, dual_weights, eigh, hessian, pair_parts,
 #                 losses, partners} (per-stage analysis times), "training"."seconds"
 #   training.json "seconds", "seconds_per_epoch", "history"[i]."seconds"
 # No CSV column is a timing.

@@ -390,6 +390,7 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   const auto sharp =
       pair_sharp_parts(split, x_part, x_test, pairs, basis_vectors, res.decomposition, cfg.delta_scale);
   res.pairs = pair_records(partner, x_part, x_test, pairs, sharp);
+  clock.lap("pair_parts");
   return res;
 }
 
