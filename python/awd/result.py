@@ -60,7 +60,8 @@ class Result:
     L_train, L_test, L_p, train_error, test_error, weight_norm (||W||), layer, N.
     Per direction (rank 1 = largest sigma_g): sigma_g, sigma_w, lambda_ (the
     eigenvalue), mu_g, mu_w, c, dL_i, S_w, S_L; the whole tables in .directions,
-    .pairs (with .partners), .coverage, .flatness, .spectrum. .summary is
+    .pairs (with .partners; per pair l_k, its share l_k/K of dL_p and its sharp
+    and flat parts), .coverage, .flatness, .spectrum. .summary is
     summary.json; .run the run's config and training where loaded from a run.
     """
 

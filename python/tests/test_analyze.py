@@ -49,6 +49,14 @@ def test_identities_hold(fc2):
     assert close(fc2.dL_s + fc2.dL_f, fc2.sum_dL, 1e-12)
     assert close(float(np.sum(fc2.dL_i)), fc2.sum_dL, 1e-12)
     assert np.all(np.diff(fc2.sigma_g) <= 0)  # rank order: decreasing sharpness
+    # The pairs that carry the gap: shares sum to dL_p (Eq. 7), sharp + flat = l_k, and the
+    # mean sharp part is Eq. 10's sum over the n_s sharpest ranks.
+    p, kept = fc2.pairs, fc2.pairs["kept"]
+    assert close(float(np.sum(p["share"])), fc2.dL_p, 1e-12)
+    np.testing.assert_allclose(p["sharp"] + p["flat"], p["l_k"], rtol=0, atol=1e-13)
+    ns = fc2.n_s
+    eq10_sharp = float(np.sum(fc2.mu_g[:ns] * fc2.mu_w[:ns] + fc2.dL_i[:ns]))
+    assert close(float(np.mean(p["sharp"][kept])), eq10_sharp, 1e-12)
 
 
 def test_float32_forwards_agree_to_float32_rounding(run_dir, samples, fc2):
