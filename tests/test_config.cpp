@@ -155,6 +155,42 @@ TEST(Validate, OutOfRangeValues) {
 }
 
 // --- presets -----------------------------------------------------------------
+TEST(Presets, Fig7CpuTrainsToTheStopRuleInTheLargeBatchRegime) {
+  // README "Fig. 7 at CPU scale": n b = 16 % of the training set, lr by the
+  // paper's rule 3.2 B / 8192, the stop rule on (eps 0.05, accuracy 99 %), no
+  // augmentation unless asked for.
+  struct Expected {
+    const char* name;
+    Arch arch;
+    int64_t width, per_class, b;
+    const char* layer;
+  };
+  for (const auto& e : {Expected{"resnet18-fig7-cpu", Arch::kResnet18, 16, 200, 80, "fc"},
+                        Expected{"densenet121-fig7-cpu", Arch::kDensenet121, 8, 50, 20, "classifier"}}) {
+    SCOPED_TRACE(e.name);
+    RunConfig c;
+    apply_preset(c, e.name);
+    EXPECT_NO_THROW(validate(c));
+    EXPECT_EQ(c.model.arch, e.arch);
+    EXPECT_EQ(c.model.width, e.width);
+    EXPECT_EQ(c.data.per_class, e.per_class);
+    EXPECT_EQ(c.analysis.layer, e.layer);
+    EXPECT_EQ(c.learners.count, 4);
+    EXPECT_EQ(c.train.batch_size, e.b);
+    const int64_t n_train = 10 * c.data.per_class, total_batch = c.learners.count * c.train.batch_size;
+    EXPECT_GE(total_batch * 100, 16 * n_train);
+    EXPECT_DOUBLE_EQ(c.train.lr, 3.2 * double(total_batch) / 8192.0);
+    EXPECT_GT(c.train.warmup_epochs, 0);
+    EXPECT_TRUE(c.train.lr_steps.empty());
+    EXPECT_FALSE(c.train.fixed_epochs);
+    EXPECT_DOUBLE_EQ(c.train.stop_loss, 0.05);
+    EXPECT_DOUBLE_EQ(c.train.stop_accuracy, 0.99);
+    EXPECT_EQ(c.train.decay_stop, c.train.max_epoch);  // decay for the whole run
+    EXPECT_FALSE(c.train.augment);
+    EXPECT_EQ(c.train.eval_every, 2);
+  }
+}
+
 TEST(Presets, SetTheirFieldsAndAreRecorded) {
   RunConfig c;
   c.data.path = "/somewhere";

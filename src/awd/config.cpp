@@ -99,7 +99,8 @@ void default_layer_of_arch(RunConfig& c) {
 const std::vector<std::string>& preset_names() {
   static const std::vector<std::string> names = {"mnist-mlp",         "mnist-mlp4",      "cifar-cnn",
                                                  "resnet18-cifar",    "densenet121-cifar", "resnet18-cifar-cpu",
-                                                 "densenet121-cifar-cpu"};
+                                                 "densenet121-cifar-cpu", "resnet18-fig7-cpu",
+                                                 "densenet121-fig7-cpu"};
   return names;
 }
 
@@ -165,6 +166,48 @@ void cifar_recipe(RunConfig& c, Arch arch, const CifarScale& scale) {
   c.train.augment = true;
 }
 
+/// A Fig. 7 comparison at CPU scale that converges: the solutions are trained
+/// to the stop rule, not for a budget, in the paper's large-batch regime.
+struct Fig7CpuScale {
+  int64_t width, per_class, batch_size;
+};
+/// The paper's total batch is 8192 of 50,000 training images (16.4 %) at lr 3.2.
+constexpr int64_t kFig7PaperBatch = 8192;
+constexpr double kFig7PaperLr = 3.2;
+/// README "Fig. 7 at CPU scale": 4 learners x b with n b = 16 % of the
+/// training set; ResNet-18 w = 16 on 2000 images (4 x 80 = 320), DenseNet-121
+/// k = 8 on 500 (4 x 20 = 80), 1000 test images each.
+constexpr int64_t kFig7Learners = 4;
+constexpr Fig7CpuScale kResnet18Fig7Cpu{16, 200, 80};
+constexpr Fig7CpuScale kDensenet121Fig7Cpu{8, 50, 20};
+
+/// The CIFAR-10 recipe (momentum 0.9, squared weight decay 5e-4 on the conv and
+/// dense weights for the whole run, CIFAR-10's channel statistics) trained
+/// until the stop rule of SPEC §7 holds with eps = 0.05 and training accuracy
+/// above 99 %: lr by the paper's linear rule, 3.2 x B / 8192, after a 3-epoch
+/// warm-up and constant after it (no steps: the rule, not a budget, ends the
+/// run), max_epoch 100 as a safety cap only, evaluation (and the rule) every 2
+/// epochs. No augmentation by default: with crop and flip the networks need
+/// many more epochs to reach 99 % on their training set (add --augment; the
+/// choice is recorded in config.json).
+void fig7_cpu_recipe(RunConfig& c, Arch arch, const Fig7CpuScale& scale) {
+  cifar_recipe(c, arch, kCpuScale);
+  c.model.width = scale.width;
+  c.data.per_class = scale.per_class;
+  c.learners.count = kFig7Learners;
+  c.train.batch_size = scale.batch_size;
+  c.train.lr = kFig7PaperLr * double(kFig7Learners * scale.batch_size) / double(kFig7PaperBatch);
+  c.train.warmup_epochs = 3;
+  c.train.lr_steps.clear();
+  c.train.fixed_epochs = false;
+  c.train.stop_loss = 0.05;
+  c.train.stop_accuracy = 0.99;
+  c.train.max_epoch = 100;
+  c.train.decay_stop = c.train.max_epoch;
+  c.train.eval_every = 2;
+  c.train.augment = false;
+}
+
 }  // namespace
 
 void apply_preset(RunConfig& c, const std::string& name) {
@@ -185,6 +228,10 @@ void apply_preset(RunConfig& c, const std::string& name) {
   } else if (name == "densenet121-cifar-cpu") {
     cifar_recipe(c, Arch::kDensenet121, kCpuScale);
     c.model.width = 8;
+  } else if (name == "resnet18-fig7-cpu") {
+    fig7_cpu_recipe(c, Arch::kResnet18, kResnet18Fig7Cpu);
+  } else if (name == "densenet121-fig7-cpu") {
+    fig7_cpu_recipe(c, Arch::kDensenet121, kDensenet121Fig7Cpu);
   } else {
     std::string known;
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;

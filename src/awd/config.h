@@ -202,6 +202,10 @@ const std::vector<std::string>& preset_names();
 ///               CIFAR-10, 16 learners x 512, lr 3.2, 320 epochs), last layer analysed
 ///   resnet18-cifar-cpu, densenet121-cifar-cpu   the same recipe at a scale 2 cores
 ///               train in minutes (width 16 / growth 8, 2000 images, 4 x 32, 30 epochs)
+///   resnet18-fig7-cpu, densenet121-fig7-cpu   Fig. 7 at CPU scale trained to the
+///               stop rule (eps 0.05, accuracy > 99 %): 4 learners x b = 16 % of the
+///               training set, lr 3.2 B / 8192 after a 3-epoch warm-up, no augmentation;
+///               ResNet-18 w 16 on 2000 images (4 x 80), DenseNet-121 k 8 on 500 (4 x 20)
 /// Throws std::invalid_argument listing the known names for any other name.
 void apply_preset(RunConfig& cfg, const std::string& name);
 

@@ -149,7 +149,9 @@ void add_common_options(CLI::App& sub, RunConfig& c, CommonFlags& flags) {
   sub.add_option("--config", flags.config_file, "JSON config file (flags override it)");
   sub.add_option("--preset", flags.preset,
                  "mnist-mlp (default), mnist-mlp4 (4 hidden layers of 30), cifar-cnn, resnet18-cifar, "
-                 "densenet121-cifar (SPEC §9 at full scale), resnet18-cifar-cpu or densenet121-cifar-cpu (2 cores); "
+                 "densenet121-cifar (SPEC §9 at full scale), resnet18-cifar-cpu or densenet121-cifar-cpu (2 cores, 30 epochs), "
+                 "resnet18-fig7-cpu or densenet121-fig7-cpu (2 cores, trained to the stop rule, B = 16% of the "
+                 "training set, no augmentation); "
                  "applied over --config, flags override it");
   sub.add_option("--threads", c.threads, "BLAS threads (0 = 1 for training, all cores for the analysis)")
       ->capture_default_str();
