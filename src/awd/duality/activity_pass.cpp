@@ -28,6 +28,11 @@ class ActivityProgress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+torch::Tensor float32_batch(const torch::Tensor& u, bool channels_last) {
+  const auto u32 = u.to(torch::kFloat);
+  return channels_last && u32.dim() == 4 ? u32.contiguous(at::MemoryFormat::ChannelsLast) : u32;
+}
+
 }  // namespace
 
 torch::Tensor batched_activities(const Features& features32, const Features& features64, const torch::Tensor& inputs,
@@ -38,7 +43,7 @@ torch::Tensor batched_activities(const Features& features32, const Features& fea
   ActivityProgress progress(pass.progress, S, layer);
   for (int64_t lo = 0; lo < S; lo += batch) {
     const auto u = inputs.slice(0, lo, std::min(S, lo + batch));
-    const auto x = (pass.float32 ? features32(u.to(torch::kFloat)) : features64(u.to(torch::kDouble)))
+    const auto x = (pass.float32 ? features32(float32_batch(u, pass.channels_last)) : features64(u.to(torch::kDouble)))
                        .reshape({u.size(0), -1});
     if (check) check(x);
     out.slice(0, lo, lo + u.size(0)).copy_(x);
