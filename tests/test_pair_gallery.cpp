@@ -167,6 +167,31 @@ TEST(PairGallery, AReportShowsTheTopPairsOfEachAnalysisAsPngs) {
   }
 }
 
+TEST(PairGallery, TopPairsAreTheKeptOnesOfLargestAbsoluteLk) {
+  TempDir tmp;
+  // By hand: |l_k| = 0.5, 2 (skipped), 0.9, 0.9, 0.1; the tie goes to the lower k.
+  io::write_atomic((tmp / "pairs.csv").string(),
+                   "k,test_sample,partner,partner_sample,kept,l_k,norm_x,norm_dx,norm_dW,duality_residual,share,"
+                   "sharp,flat\n"
+                   "0,10,0,20,1,0.5,1,1.5,1,0,0.1,0.2,0.3\n"
+                   "1,11,1,21,0,2,0,1,0,0,0,0,0\n"
+                   "2,12,2,22,1,-0.9,1,2.5,1,0,-0.18,-1,0.1\n"
+                   "3,13,3,23,1,0.9,1,3.5,1,0,0.18,0.4,0.5\n"
+                   "4,14,4,24,1,0.1,1,4.5,1,0,0.02,0.05,0.05\n");
+  const auto top = report::top_pairs((tmp / "pairs.csv").string(), 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].k, 2);
+  EXPECT_EQ(top[1].k, 3);
+  EXPECT_EQ(top[2].k, 0);
+  EXPECT_EQ(top[0].test_sample, 12);
+  EXPECT_EQ(top[0].partner_sample, 22);
+  EXPECT_EQ(top[0].l_k, -0.9);
+  EXPECT_EQ(top[0].norm_dx, 2.5);
+  EXPECT_EQ(top[0].sharp, -1);
+  EXPECT_EQ(top[0].flat, 0.1);
+  EXPECT_EQ(report::top_pairs((tmp / "pairs.csv").string(), 12).size(), 4u);  // the kept ones only
+}
+
 TEST(PairGallery, DataThatAreNotImagesGetAOneLineNote) {
   TempDir tmp;
   const auto write_analysis = [&](const std::string& name, const std::string& config) {
