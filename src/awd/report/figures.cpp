@@ -24,13 +24,6 @@ using io::is_finite_number;
 // ---------------------------------------------------------------------------
 // gnuplot scripts
 
-/// A gnuplot single-quoted string (only the quote itself needs escaping).
-std::string gp_string(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += (ch == '\'') ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
 std::string gp_column(const std::string& name) { return "column(" + gp_string(name) + ")"; }
 
 /// The swept values, in sweep order, as summary.csv writes them.
@@ -204,42 +197,7 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
 }
 
 // ---------------------------------------------------------------------------
-// Running gnuplot
-
-/// Runs `gnuplot -e "awd_suffix='SUFFIX'" NAME.gp` in `dir` (the scripts use
-/// paths relative to it), its output into NAME.gp.log.SUFFIX there (removed
-/// afterwards); a non-zero exit is an error naming the script and quoting
-/// gnuplot's message.
-void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name,
-                 const std::string& suffix) {
-  const std::string log_path = (fs::path(dir) / (script_name + ".log" + suffix)).string();
-  io::ProcessSpec p;
-  p.argv = {gnuplot, "-e", "awd_suffix='" + suffix + "'", script_name};
-  p.working_dir = dir;
-  p.output = log_path;
-  p.null_stdin = true;
-  io::ExitStatus status;
-  try {
-    status = io::run(p);
-  } catch (const io::SpawnError& e) {
-    if (e.step == "fork" || e.step == "pipe") throw std::runtime_error("cannot start gnuplot (fork failed)");
-    status.code = e.step == "exec" ? 127 : 126;  // what the shell reports for these
-  }
-  std::string messages;
-  try {
-    messages = io::read_text(log_path);
-  } catch (const std::exception&) {
-  }
-  std::error_code ec;
-  fs::remove(log_path, ec);
-  if (status.ok()) return;
-  const std::string how = status.signal ? "killed by a signal" : "exit status " + std::to_string(status.code);
-  // gnuplot's message is its last lines (the offending line, a caret, the reason).
-  while (!messages.empty() && (messages.back() == '\n' || messages.back() == ' ')) messages.pop_back();
-  if (messages.size() > 600) messages = "..." + messages.substr(messages.size() - 600);
-  throw std::runtime_error((fs::path(dir) / script_name).string() + ": gnuplot failed (" + how + ")" +
-                           (messages.empty() ? "" : ":\n" + messages));
-}
+// The data and the drawing
 
 Sweep read_sweep(const std::string& report_dir, const std::string& parameter) {
   const CsvTable summary = io::read_csv((fs::path(report_dir) / "summary.csv").string());
@@ -324,6 +282,43 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
 }
 
 }  // namespace
+
+std::string gp_string(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += (ch == '\'') ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name,
+                 const std::string& suffix) {
+  const std::string log_path = (fs::path(dir) / (script_name + ".log" + suffix)).string();
+  io::ProcessSpec p;
+  p.argv = {gnuplot, "-e", "awd_suffix='" + suffix + "'", script_name};
+  p.working_dir = dir;
+  p.output = log_path;
+  p.null_stdin = true;
+  io::ExitStatus status;
+  try {
+    status = io::run(p);
+  } catch (const io::SpawnError& e) {
+    if (e.step == "fork" || e.step == "pipe") throw std::runtime_error("cannot start gnuplot (fork failed)");
+    status.code = e.step == "exec" ? 127 : 126;  // what the shell reports for these
+  }
+  std::string messages;
+  try {
+    messages = io::read_text(log_path);
+  } catch (const std::exception&) {
+  }
+  std::error_code ec;
+  fs::remove(log_path, ec);
+  if (status.ok()) return;
+  const std::string how = status.signal ? "killed by a signal" : "exit status " + std::to_string(status.code);
+  // gnuplot's message is its last lines (the offending line, a caret, the reason).
+  while (!messages.empty() && (messages.back() == '\n' || messages.back() == ' ')) messages.pop_back();
+  if (messages.size() > 600) messages = "..." + messages.substr(messages.size() - 600);
+  throw std::runtime_error((fs::path(dir) / script_name).string() + ": gnuplot failed (" + how + ")" +
+                           (messages.empty() ? "" : ":\n" + messages));
+}
 
 FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot) {
   return make_figures(report_dir, parameter, gnuplot, sweep_figures());

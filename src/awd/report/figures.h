@@ -37,4 +37,15 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
 FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot,
                        const std::vector<Figure>& figures);
 
+/// A gnuplot single-quoted string (only the quote itself needs escaping).
+std::string gp_string(const std::string& s);
+
+/// Runs `gnuplot -e "awd_suffix='SUFFIX'" SCRIPT` in `dir` (the scripts use
+/// paths relative to it and append awd_suffix to every output, a name private
+/// to the process that the caller renames once gnuplot succeeded), its output
+/// into SCRIPT.log.SUFFIX there (removed afterwards); a non-zero exit is an
+/// error naming the script and quoting gnuplot's message.
+void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name,
+                 const std::string& suffix);
+
 }  // namespace awd::report

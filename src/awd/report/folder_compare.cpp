@@ -15,6 +15,7 @@
 #include "awd/report/figure_table.h"
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
+#include "awd/report/pair_gallery.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
@@ -318,8 +319,13 @@ std::string write_folder_comparison(const std::vector<std::string>& paths, const
   const FigureSet figures = make_figures(out.string(), "model", gnuplot, folder_figures());
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
   if (!warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", warning.c_str());
+  std::vector<GalleryRequest> requests;
+  for (size_t k = 0; k < folders.size(); ++k)
+    requests.push_back({folders[k].path, "pairs_" + std::to_string(k + 1), folders[k].label});
+  const auto gallery = write_galleries(requests, out.string(), gnuplot);
+  for (const auto& w : gallery.warnings) std::fprintf(stderr, "awd: warning: %s\n", w.c_str());
   write_page_html(out.string(), "Comparison of " + std::to_string(folders.size()) + " analyses",
-                  body_html(folders, out, lines), figures);
+                  body_html(folders, out, lines), figures, gallery.html);
   std::string printed = table(folders);
   for (const auto& l : notes(folders, n_sharp)) printed += l + "\n";
   return printed + "compare report: " + (out / "report.html").string() + " (compare.csv, ranks.csv)\n";

@@ -32,6 +32,8 @@ tbody tr:nth-child(even) { background: #fafafa; }
 figure { margin: 2em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.95em; color: #333; }
+.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); column-gap: 1.5em; }
+.gallery figure { margin: 1em 0; }
 .warning { background: #fff4e5; border-left: 4px solid #e67e22; padding: 0.5em 1em; }
 )";
 
@@ -124,7 +126,8 @@ std::string summary_table(const io::CsvTable& t) {
 std::string csv_html_table(const std::string& path) { return summary_table(io::read_csv(path)); }
 
 void write_report_html(const std::string& report_dir, const std::string& title, const std::string& parameter,
-                       const FigureSet& figure_set, const std::string& extra_html) {
+                       const FigureSet& figure_set, const std::string& extra_html,
+                       const std::string& tail_html) {
   const io::CsvTable summary = io::read_csv((fs::path(report_dir) / "summary.csv").string());
   const std::string symbol = experiments::parameter_symbol(parameter);
   std::ostringstream s;
@@ -140,18 +143,18 @@ void write_report_html(const std::string& report_dir, const std::string& title, 
   s << "<h2>Summary</h2>\n<p>Means ± standard deviations over the finished repeats of each value.</p>\n"
     << summary_table(summary) << extra_html;
 
-  s << figures_html(figure_set) << "</body>\n</html>\n";
+  s << figures_html(figure_set) << tail_html << "</body>\n</html>\n";
   io::write_atomic((fs::path(report_dir) / "report.html").string(), s.str());
 }
 
 void write_page_html(const std::string& report_dir, const std::string& title, const std::string& body_html,
-                     const FigureSet& figure_set) {
+                     const FigureSet& figure_set, const std::string& tail_html) {
   std::ostringstream s;
   s << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escape(title)
     << "</title>\n<style>\n" << kCss << "</style>\n</head>\n<body>\n"
     << "<h1>" << html_escape(title) << "</h1>\n";
   if (!figure_set.warning.empty()) s << "<p class=\"warning\">" << html_escape(figure_set.warning) << "</p>\n";
-  s << body_html << figures_html(figure_set) << "</body>\n</html>\n";
+  s << body_html << figures_html(figure_set) << tail_html << "</body>\n</html>\n";
   io::write_atomic((fs::path(report_dir) / "report.html").string(), s.str());
 }
 

@@ -14,6 +14,7 @@
 #include "awd/io/text_file.h"
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
+#include "awd/report/pair_gallery.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
@@ -191,6 +192,22 @@ std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec, con
   return any ? "value,t,density\n" + out.str() : "";
 }
 
+/// Per value, the top pairs of its first finished repeat (those of one
+/// solution: averaging pairs over repeats would mix different test samples).
+std::vector<GalleryRequest> gallery_requests(const std::string& sweep_dir, const SweepSpec& spec,
+                                             const std::vector<Solution>& sols) {
+  std::vector<GalleryRequest> requests;
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (const auto& s : sols)
+      if (s.value == v) {
+        requests.push_back({(fs::path(experiments::solution_dir(sweep_dir, spec, v, s.repeat)) / "analysis").string(),
+                            "pairs_" + std::to_string(v + 1),
+                            spec.parameter + " = " + spec.values[v].str() + ", repeat " + std::to_string(s.repeat)});
+        break;
+      }
+  return requests;
+}
+
 json report_json(const SweepSpec& spec, const std::vector<ValueStats>& stats,
                  const std::vector<FailedSolution>& failures) {
   const auto or_null = [](double x) { return std::isnan(x) ? json(nullptr) : json(x); };
@@ -318,7 +335,9 @@ std::string write_report(const std::string& sweep_dir, const ReportAddition& add
   }
   const auto figures = draw_figures(rdir, spec.parameter, add);
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
-  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, add.html);
+  const auto gallery = write_galleries(gallery_requests(sweep_dir, spec, sols.finished), rdir.string());
+  for (const auto& w : gallery.warnings) std::fprintf(stderr, "awd: warning: %s\n", w.c_str());
+  write_report_html(rdir.string(), "Sweep " + spec.name, spec.parameter, figures, add.html, gallery.html);
   return stdout_table(spec, stats, sols.failed, rdir);
 }
 
