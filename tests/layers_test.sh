@@ -81,6 +81,8 @@ expect_error "listed layer that cannot be" "layer fc2: basis_rank 120 must be be
 [ -e "$T/run/bad" ] && bad "a refused request left a folder" || ok
 expect_error "existing" "list: already holds an analysis of several layers \(layers.json\); use --force" \
   "$AWD" analyze "$T/run" --layer fc3,fc2 --name list
+expect_error "over one layer's analysis" "top_fc1: already holds an analysis of this run \(summary.json\); use --force" \
+  "$AWD" analyze "$T/run" --layer all --name top_fc1
 # --force replaces it with one layer's analysis: nothing of the several layers stays.
 if "$AWD" analyze "$T/run" --layer fc2 --name list --force -q >/dev/null 2>"$T/f.err"; then ok; else bad "force: $(cat "$T/f.err")"; fi
 [ -s "$T/run/list/summary.json" ] && [ ! -e "$T/run/list/fc3" ] && [ ! -e "$T/run/list/layers.json" ] &&

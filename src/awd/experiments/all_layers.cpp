@@ -106,6 +106,8 @@ LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisC
   if (!force && store::has_layers_record(out.dir))
     throw std::runtime_error(out.dir + ": already holds an analysis of several layers (layers.json); use --force to "
                              "replace it");
+  if (!force && store::analysis_finished(run_dir, name))
+    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
   store::prepare_output_dir(out.dir);
   store::own_folder(out.dir, store::FolderKind::kAnalysis);
   store::remove_awd_files(out.dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
