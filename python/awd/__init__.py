@@ -15,11 +15,11 @@ in awd's C++ core in float64 (built with the project: put build/python on
 sys.path, or pip-install python/).
 """
 from . import export, plot
-from ._analysis import analyze, features
+from ._analysis import Layers, analyze, features
 from .export import SplitError
 from .result import Result, SelfCheckError, Sweep, load
 
-__all__ = ["analyze", "features", "load", "Result", "Sweep", "SplitError", "SelfCheckError", "export", "plot"]
+__all__ = ["analyze", "features", "load", "Layers", "Result", "Sweep", "SplitError", "SelfCheckError", "export", "plot"]
 
 
 def __getattr__(name):

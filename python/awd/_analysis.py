@@ -244,12 +244,48 @@ def _device_of(model):
     return torch.device("cpu")
 
 
+class Layers(dict):
+    """{layer: Result} of awd.analyze over several layers; .skipped: {layer: why it was not analysed}."""
+
+    def __init__(self, results, skipped):
+        super().__init__(results)
+        self.skipped = skipped
+
+
+def _names_several_layers(layer):
+    return isinstance(layer, (list, tuple)) or (isinstance(layer, str) and (layer == "all" or "," in layer))
+
+
+def _analyze_layers(model, layer, train, test, **kwargs):
+    """Each layer analysed as awd.analyze(model, LAYER) would (dense or top-k by its own size); with
+    "all", the Linear layers the model cannot be cut at are left out, named with the reason."""
+    everything = layer == "all"
+    names = _export.linear_layers(model) if everything else list(layer.split(",") if isinstance(layer, str) else layer)
+    if len(set(names)) != len(names) or not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"layer: {layer!r} must name distinct layers, once each")
+    if not everything:
+        for name in names:
+            _export.resolve_layer(model, name)  # a wrong name fails before any layer is analysed
+    results, skipped = {}, {}
+    for name in names:
+        try:
+            results[name] = analyze(model, name, train, test, **kwargs)
+        except _export.SplitError as e:
+            if not everything:
+                raise
+            skipped[name] = str(e)
+    if not results:
+        raise _export.SplitError(f"{type(model).__name__}: no Linear layer can be cut ({skipped})")
+    return Layers(results, skipped)
+
+
 def analyze(model, layer=None, train=None, test=None, *, partners=None, dtype=torch.float32, batch_size=1024,
             device=None, progress=True, threads=0, **options):
     """The activity-weight duality analysis of the Linear layer `layer` of `model`.
 
     model       a torch.nn.Module (not modified; evaluated in eval mode)
-    layer       the path of a torch.nn.Linear submodule ("fc2", "classifier.1"); None: the only one
+    layer       the path of a torch.nn.Linear submodule ("fc2", "classifier.1"); None: the only one;
+                "all", a list or "fc1,fc3": each of those layers (Layers, below)
     train, test (inputs, labels) as tensors or numpy arrays, or DataLoaders of (inputs, labels)
                 batches; the inputs as fed to the model (they are also what the partner
                 search of SPEC §2 compares)
@@ -264,12 +300,16 @@ def analyze(model, layer=None, train=None, test=None, *, partners=None, dtype=to
     options     basis="hessian"|"fisher", delta_scale, max_test, n_sharp (None: the steepest
                 drop), flatness_top, basis_rank, spectrum: as the command line's options
 
-    Returns a Result. Raises TypeError/ValueError naming the argument for bad input,
+    Returns a Result; for several layers a Layers, {layer: Result} in module (or the list's)
+    order, whose .skipped names each Linear layer "all" could not cut with the reason. Raises TypeError/ValueError naming the argument for bad input,
     awd.SplitError (a ValueError) when the model cannot be cut at the layer, and
     awd.SelfCheckError when Eq. 10 or the duality fails to hold (its .result has the numbers).
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    if _names_several_layers(layer):
+        return _analyze_layers(model, layer, train, test, partners=partners, dtype=dtype, batch_size=batch_size,
+                               device=device, progress=progress, threads=threads, **options)
     _options_json("awd.analyze", options)  # bad options fail before any forward pass
     layer = _export.resolve_layer(model, layer)
     device = torch.device(device) if device is not None else _device_of(model)

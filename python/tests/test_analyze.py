@@ -119,3 +119,20 @@ def test_the_model_is_left_as_it_was(run_dir, samples):
     awd.analyze(model, "fc2", samples["train"], samples["test"], dtype=torch.float64, progress=False)
     assert model.training and all(m.training for m in model.modules())
     assert all(torch.equal(before[k], v) and v.dtype == torch.float32 for k, v in model.state_dict().items())
+
+
+def test_several_layers_are_each_a_single_analysis(mlp, samples, fc2):
+    # Each entry of a multi-layer analysis is what awd.analyze(model, LAYER) gives: fc2 against
+    # the float64 fixture (forwards differ only in float32 rounding), fc3 against its own call.
+    several = awd.analyze(mlp, "fc3,fc2", samples["train"], samples["test"], dtype=torch.float64,
+                          progress=False)
+    assert isinstance(several, awd.Layers) and list(several) == ["fc3", "fc2"] and several.skipped == {}
+    alone = awd.analyze(mlp, "fc3", samples["train"], samples["test"], dtype=torch.float64, progress=False)
+    for key in SCALARS:
+        assert close(several["fc3"].summary[key], alone.summary[key]), key
+        assert close(several["fc2"].summary[key], fc2.summary[key], 1e-6), key
+    assert several["fc3"].N == 300 and several["fc2"].N == 900
+    with pytest.raises(ValueError, match="distinct layers"):
+        awd.analyze(mlp, ["fc2", "fc2"], samples["train"], samples["test"], progress=False)
+    with pytest.raises(awd.SplitError, match="no submodule 'fc9'"):
+        awd.analyze(mlp, "fc2,fc9", samples["train"], samples["test"], progress=False)

@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "awd/experiments/all_layers.h"
 #include "awd/experiments/exit_codes.h"
 #include "awd/experiments/features_route.h"
 #include "awd/experiments/imported_model.h"
 #include "awd/experiments/single_run.h"
+#include "awd/report/layers_report.h"
 #include "imported_options.h"
 #include "options.h"
 #include "subcommands.h"
@@ -46,6 +48,14 @@ int analyze_imported(experiments::ImportedModel m, const std::vector<double>& no
     r = experiments::analyze_imported_model(m, cfg.analysis, cfg.threads);
   }
   std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+  return experiments::kExitOk;
+}
+
+/// The table over the layers of an analysis of several, then a failed
+/// self-check of any layer as the error (the others' results are written).
+int analyze_layers(const experiments::LayersOutput& out) {
+  std::printf("%s", report::write_layers_report(out.dir).c_str());
+  if (!out.failures.empty()) throw std::runtime_error(out.failures.front());
   return experiments::kExitOk;
 }
 
@@ -92,7 +102,8 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_memory_option(*sub, *imported);
   sub->get_option("--layer")
       ->description("Dense layer to analyse (default: the run's analysed layer; with --model the model's only "
-                    "Linear layer)")
+                    "Linear layer); 'all' or a list fc1,fc3 analyses each into NAME/LAYER and writes "
+                    "NAME/layers.csv, a figure and NAME/report.html")
       ->default_str("");
   return {sub, [a, &cfg, imported, normalize, features, sub] {
             begin_command(cfg, a->flags.quiet);
@@ -116,6 +127,9 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");
+            if (experiments::names_several_layers(cfg.analysis.layer))
+              return analyze_layers(experiments::analyze_solution_layers(a->run_dir, cfg.analysis, a->name,
+                                                                         a->flags.force));
             const auto r = experiments::analyze_solution(a->run_dir, cfg.analysis, a->name, a->flags.force);
             std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;

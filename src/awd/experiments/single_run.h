@@ -42,6 +42,12 @@ void require_self_checks(const AnalysisOutput& out);
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
                                 const std::string& name, bool force);
 
+/// analyze_solution into RUN_DIR/FOLDER, a path inside the run that the
+/// caller has checked (a layer's folder inside an analysis of several,
+/// all_layers.h). analysis.layer names one layer.
+AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
+                                     const std::string& folder, bool force);
+
 /// train_solution then analyze_solution into run_dir/analysis. A run that is
 /// trained but not analysed (an interrupted `awd run`) with the same training
 /// configuration is only analysed; one analysed with the same options is

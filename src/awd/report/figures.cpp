@@ -26,9 +26,11 @@ using io::is_finite_number;
 
 std::string gp_column(const std::string& name) { return "column(" + gp_string(name) + ")"; }
 
-/// The swept values, in sweep order, as summary.csv writes them.
+/// The swept values, in sweep order, as summary.csv writes them (or the
+/// labels of another table's rows, make_table_figures).
 struct Sweep {
   std::string symbol;               ///< the parameter's paper symbol
+  std::string column = "value";     ///< the column of the values, in the figures' data too
   std::vector<std::string> values;  ///< CSV fields of summary.csv's value column
   bool numeric = true;              ///< every value is a number
 };
@@ -104,7 +106,7 @@ std::string swept_value_ticks(const Sweep& sweep) {
 
 /// A swept value that is not a number (an option name) goes on the x axis as a label.
 bool is_categorical(const Figure& f, const Sweep& sweep) {
-  return !f.per_value && std::string(f.x) == "value" && !sweep.numeric;
+  return !f.per_value && std::string(f.x) == sweep.column && !sweep.numeric;
 }
 
 /// The x label: "{P}" becomes the swept parameter, by symbol and name.
@@ -164,7 +166,7 @@ std::vector<std::string> plot_clauses(const Figure& f, const Sweep& sweep, bool 
     std::string using_ = categorical ? "($0)" : "(" + x + ")";
     using_ += ":(" + gp_column(c.column) + ")";
     if (c.error) using_ += ":(" + gp_column(c.error) + ")";
-    if (categorical) using_ += ":xticlabels(strcol(" + gp_string("value") + "))";
+    if (categorical) using_ += ":xticlabels(strcol(" + gp_string(sweep.column) + "))";
     clauses.push_back(data + " using " + using_ + " with " + f.style + " lc rgb '" + colors[k % 5] +
                       "' title " + gp_string(c.title));
   }
@@ -199,10 +201,11 @@ std::string script(const Figure& f, const Sweep& sweep, const std::string& param
 // ---------------------------------------------------------------------------
 // The data and the drawing
 
-Sweep read_sweep(const std::string& report_dir, const std::string& parameter) {
-  const CsvTable summary = io::read_csv((fs::path(report_dir) / "summary.csv").string());
-  Sweep sweep{experiments::parameter_symbol(parameter), {}, true};
-  const size_t v = summary.column("value");
+Sweep read_sweep(const std::string& report_dir, const std::string& parameter, const std::string& values_csv,
+                 const std::string& values_column) {
+  const CsvTable summary = io::read_csv((fs::path(report_dir) / values_csv).string());
+  Sweep sweep{experiments::parameter_symbol(parameter), values_column, {}, true};
+  const size_t v = summary.column(values_column);
   for (const auto& row : summary.rows) {
     sweep.values.push_back(row[v]);
     sweep.numeric = sweep.numeric && is_finite_number(row[v]);
@@ -281,6 +284,35 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
   return true;
 }
 
+/// Draws every figure of `figures` whose x values (or labels) are those of `sweep`.
+FigureSet draw_figures(const std::string& report_dir, const Sweep& sweep, const std::string& parameter,
+                       const std::string& gnuplot, const std::vector<Figure>& figures) {
+  FigureSet set;
+  const FigureData data = read_figure_data(report_dir, figures);
+  const std::string exe = io::find_executable(gnuplot);
+  if (exe.empty()) {
+    set.warning = "gnuplot not found ('" + gnuplot + "'): no figures; install gnuplot (Debian: gnuplot-nox) and rerun";
+    return set;
+  }
+  const fs::path dir = fs::path(report_dir) / "figures";
+  fs::create_directories(dir);
+  io::remove_stale_temporaries(dir.string());  // a killed report's figures and gnuplot logs
+  std::vector<std::string> skipped;
+  for (const auto& f : figures) {
+    if (!draw_figure(f, data.of(f), sweep, parameter, exe, dir)) {
+      skipped.push_back(f.name);
+      continue;
+    }
+    for (const char* ext : {".png", ".svg"}) set.files.push_back("figures/" + std::string(f.name) + ext);
+    set.captions[f.name] = std::string(f.caption) + " Reproduces paper " + f.paper + ".";
+  }
+  if (!skipped.empty()) {
+    set.warning = "no data to draw for:";
+    for (const auto& s : skipped) set.warning += " " + s;
+  }
+  return set;
+}
+
 }  // namespace
 
 std::string gp_string(const std::string& s) {
@@ -326,31 +358,15 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
 
 FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot,
                        const std::vector<Figure>& figures) {
-  FigureSet set;
-  const Sweep sweep = read_sweep(report_dir, parameter);
-  const FigureData data = read_figure_data(report_dir, figures);
-  const std::string exe = io::find_executable(gnuplot);
-  if (exe.empty()) {
-    set.warning = "gnuplot not found ('" + gnuplot + "'): no figures; install gnuplot (Debian: gnuplot-nox) and rerun";
-    return set;
-  }
-  const fs::path dir = fs::path(report_dir) / "figures";
-  fs::create_directories(dir);
-  io::remove_stale_temporaries(dir.string());  // a killed report's figures and gnuplot logs
-  std::vector<std::string> skipped;
-  for (const auto& f : figures) {
-    if (!draw_figure(f, data.of(f), sweep, parameter, exe, dir)) {
-      skipped.push_back(f.name);
-      continue;
-    }
-    for (const char* ext : {".png", ".svg"}) set.files.push_back("figures/" + std::string(f.name) + ext);
-    set.captions[f.name] = std::string(f.caption) + " Reproduces paper " + f.paper + ".";
-  }
-  if (!skipped.empty()) {
-    set.warning = "no data to draw for:";
-    for (const auto& s : skipped) set.warning += " " + s;
-  }
-  return set;
+  return draw_figures(report_dir, read_sweep(report_dir, parameter, "summary.csv", "value"), parameter, gnuplot,
+                      figures);
+}
+
+FigureSet make_table_figures(const std::string& report_dir, const std::string& values_csv,
+                             const std::string& values_column, const std::vector<Figure>& figures,
+                             const std::string& gnuplot) {
+  return draw_figures(report_dir, read_sweep(report_dir, values_column, values_csv, values_column), values_column,
+                      gnuplot, figures);
 }
 
 }  // namespace awd::report

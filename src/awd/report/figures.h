@@ -48,4 +48,11 @@ std::string gp_string(const std::string& s);
 void run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script_name,
                  const std::string& suffix);
 
+/// make_figures for a table that is not a sweep's: the rows' x values are
+/// the column `values_column` of report_dir/`values_csv` (labels on the x
+/// axis when they are not all numbers, such as layer names).
+FigureSet make_table_figures(const std::string& report_dir, const std::string& values_csv,
+                             const std::string& values_column, const std::vector<Figure>& figures,
+                             const std::string& gnuplot = "gnuplot");
+
 }  // namespace awd::report

@@ -20,9 +20,11 @@ constexpr FolderKind kKinds[] = {FolderKind::kRun, FolderKind::kAnalysis, Folder
 /// folders: the run's own files and those a sweep keeps beside them.
 const std::vector<std::string> kRunLayout = {"config.json", "model.pt", "training.json", "noise.csv",
                                              "weights",     "request.json", "log.txt", "claim.json"};
-/// What awd writes into an analysis folder (analysis_files.h).
-const std::vector<std::string> kAnalysisLayout = {"summary.json", "directions.csv", "pairs.csv",
-                                                  "coverage.csv", "flatness.csv",   "spectrum.csv"};
+/// What awd writes into an analysis folder (analysis_files.h), and into one
+/// of several layers (layers_record.h) besides the layers' own analysis folders.
+const std::vector<std::string> kAnalysisLayout = {"summary.json", "directions.csv", "pairs.csv",  "coverage.csv",
+                                                  "flatness.csv", "spectrum.csv",   "layers.json", "layers.csv",
+                                                  "figures",      "report.html"};
 
 /// The file that marked each kind before folders carried .awd.json.
 std::string legacy_evidence(FolderKind kind) {
@@ -208,8 +210,9 @@ void remove_awd_files(const std::string& dir, FolderKind kind, const std::vector
   for (const auto& e : entries(dir)) {
     const auto name = e.path().filename().string();
     if (name == kFolderMarker || contains(keep, name) || is_temporary_of(name, keep)) continue;
-    if (kind == FolderKind::kRun && is_real_directory(e)) {
-      if (name == "weights") {
+    // The analysis folders of a run, and those of the layers in an analysis of several.
+    if (is_real_directory(e) && name != "figures") {
+      if (kind == FolderKind::kRun && name == "weights") {
         remove_weights(e.path());
       } else if (inspect_folder(e.path().string()).kind == FolderKind::kAnalysis) {
         remove_awd_files(e.path().string(), FolderKind::kAnalysis);

@@ -1,0 +1,47 @@
+// Several dense layers of one solution analysed at once (`--layer all`, or a
+// list `--layer fc1,fc3`): one analysis folder per layer inside the analysis
+// folder, each exactly what `awd analyze --layer LAYER` writes (dense or top-k
+// chosen by the layer's own size, basis_choice.h), and the record of which
+// layers were analysed and which were left out with the reason
+// (store/layers_record.h). The table and figure over the layers are
+// report/layers_report.h's, drawn from these files.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "awd/config.h"
+#include "awd/store/layers_record.h"
+
+namespace awd::experiments {
+
+/// Whether a --layer value names several layers: "all", or a comma-separated list.
+bool names_several_layers(const std::string& layer);
+
+/// The layers `request` names among `candidates` (in the network's order):
+/// for "all", every candidate without a reason, the others skipped with
+/// theirs; for a list, its names in its order. std::invalid_argument, one
+/// line naming --layer, for an empty or repeated name, a name that is no
+/// candidate (listing them), a listed layer that cannot be analysed (its
+/// reason), and for "all" when no layer can be.
+struct LayerSelection {
+  std::vector<std::string> analysed;
+  std::vector<store::LayerCandidate> skipped;
+};
+LayerSelection select_layers(const std::string& request, const std::vector<store::LayerCandidate>& candidates);
+
+/// What an analysis of several layers wrote.
+struct LayersOutput {
+  std::string dir;                    ///< the analysis folder (layers.json, one folder per layer)
+  store::LayersRecord record;
+  std::vector<std::string> failures;  ///< one line per layer whose self-check failed (its results kept)
+};
+
+/// Analyses the layers `analysis.layer` names of the trained run in `run_dir`
+/// into RUN_DIR/NAME/LAYER (analyze_solution_into), after clearing what awd
+/// wrote in RUN_DIR/NAME; refuses a folder that already holds such an
+/// analysis unless `force`. A layer whose self-check fails is listed in
+/// failures and the others still run; any other error stops at once.
+LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisConfig& analysis,
+                                     const std::string& name, bool force);
+
+}  // namespace awd::experiments
