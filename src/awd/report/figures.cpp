@@ -127,7 +127,8 @@ std::string x_label(const Figure& f, const Sweep& sweep, const std::string& para
 /// The settings before the plot command: data format, labels, axes, key, colours.
 std::string script_settings(const Figure& f, const std::string& xlabel, const Extent& e, bool logx, bool logy) {
   std::ostringstream s;
-  s << "# " << f.name << ": reproduces paper " << f.paper << ". Written by awd; rerun with\n"
+  s << "# " << f.name << (*f.paper ? std::string(": reproduces paper ") + f.paper + "." : std::string(":"))
+    << " Written by awd; rerun with\n"
     << "#   cd figures && gnuplot " << f.name << ".gp\n"
     << "set encoding utf8\n"
     << "set datafile separator ','\n"
@@ -323,16 +324,10 @@ bool draw_figure(const Figure& f, const CsvTable& t, const Sweep& sweep, const s
   return true;
 }
 
-}  // namespace
-
-FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot) {
-  return make_figures(report_dir, parameter, gnuplot, sweep_figures());
-}
-
-FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot,
-                       const std::vector<Figure>& figures) {
+/// Draws `figures` of the report in `report_dir` whose per-value curves are `sweep`'s values.
+FigureSet draw_figures(const std::string& report_dir, const Sweep& sweep, const std::string& parameter,
+                       const std::string& gnuplot, const std::vector<Figure>& figures) {
   FigureSet set;
-  const Sweep sweep = read_sweep(report_dir, parameter);
   const FigureData data = read_figure_data(report_dir, figures);
   const std::string exe = io::find_executable(gnuplot);
   if (exe.empty()) {
@@ -349,13 +344,32 @@ FigureSet make_figures(const std::string& report_dir, const std::string& paramet
       continue;
     }
     for (const char* ext : {".png", ".svg"}) set.files.push_back("figures/" + std::string(f.name) + ext);
-    set.captions[f.name] = std::string(f.caption) + " Reproduces paper " + f.paper + ".";
+    set.captions[f.name] = std::string(f.caption) + (*f.paper ? std::string(" Reproduces paper ") + f.paper + "." : "");
   }
   if (!skipped.empty()) {
     set.warning = "no data to draw for:";
     for (const auto& s : skipped) set.warning += " " + s;
   }
   return set;
+}
+
+}  // namespace
+
+FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot) {
+  return make_figures(report_dir, parameter, gnuplot, sweep_figures());
+}
+
+FigureSet make_figures(const std::string& report_dir, const std::string& parameter, const std::string& gnuplot,
+                       const std::vector<Figure>& figures) {
+  return draw_figures(report_dir, read_sweep(report_dir, parameter), parameter, gnuplot, figures);
+}
+
+FigureSet make_figures_of_values(const std::string& report_dir, const std::string& symbol,
+                                 const std::vector<std::string>& values, const std::string& gnuplot,
+                                 const std::vector<Figure>& figures) {
+  Sweep sweep{symbol, values, true};
+  for (const auto& v : values) sweep.numeric = sweep.numeric && is_finite_number(v);
+  return draw_figures(report_dir, sweep, symbol, gnuplot, figures);
 }
 
 }  // namespace awd::report
