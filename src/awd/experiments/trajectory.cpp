@@ -3,7 +3,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/Generator.h>
 
-#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <utility>

@@ -155,7 +155,11 @@ void remove_snapshots(const fs::path& dir) {
   remove_if_empty(dir);
 }
 
-void remove_analysis_folder(const fs::path& dir);
+/// An analysis folder inside a run: what awd wrote there, then the folder when nothing else is left.
+void remove_analysis_folder(const fs::path& dir) {
+  remove_awd_files(dir.string(), FolderKind::kAnalysis);
+  remove_if_only_marker(dir);
+}
 
 /// A run's trajectory folder: its analysis folders and its report files.
 void remove_trajectory(const fs::path& dir) {
@@ -253,13 +257,6 @@ void remove_awd_files(const std::string& dir, FolderKind kind, const std::vector
     if (contains(layout, name) || is_temporary_of(name, layout)) remove_entry(e.path());
   }
 }
-
-namespace {
-void remove_analysis_folder(const fs::path& dir) {
-  remove_awd_files(dir.string(), FolderKind::kAnalysis);
-  remove_if_only_marker(dir);
-}
-}  // namespace
 
 void check_analysis_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
