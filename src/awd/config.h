@@ -130,6 +130,10 @@ struct TrainConfig {
   /// epoch for networks without BatchNorm, every train::kBatchNormEvalEvery
   /// with it (train/trainer.h, EpochEnd, says which epochs and why).
   int64_t eval_every = 0;
+  /// Analyse the chosen layer at epochs 0, k, 2k, ... and the last, each
+  /// from its saved snapshot (RUN_DIR/snapshots, RUN_DIR/trajectory); 0 = off.
+  /// The snapshots read no random stream: the final weights are the same.
+  int64_t analyze_every = 0;
 };
 
 /// Several learners (SPEC §8). train.batch_size is each learner's local

@@ -101,6 +101,10 @@ void add_training_options(CLI::App& app, RunConfig& c) {
                  "Evaluate (and check the stop rule) every k epochs and at the last; 0 = auto: every epoch "
                  "without BatchNorm, every 5 with it (resnet18, densenet121)")
       ->capture_default_str();
+  app.add_option("--analyze-every", c.train.analyze_every,
+                 "Analyse the layer at epochs 0, k, 2k, ... and the last, from kept snapshots, into "
+                 "RUN_DIR/trajectory (0 = off)")
+      ->capture_default_str();
   app.add_option_function<std::vector<double>>(
          "--normalize",
          [&c](const std::vector<double>& v) {

@@ -12,6 +12,7 @@
 #include "awd/experiments/imported_model.h"
 #include "awd/experiments/single_run.h"
 #include "awd/report/layers_report.h"
+#include "awd/report/trajectory_report.h"
 #include "imported_options.h"
 #include "options.h"
 #include "subcommands.h"
@@ -23,6 +24,7 @@ struct SolutionArgs {
   CommonFlags flags;
   std::string out_dir = "awd-run";
   std::string run_dir, name = "reanalysis";
+  int64_t snapshot = -1;
 };
 
 /// The subcommand `name` with the flags every command that trains or analyses has.
@@ -67,6 +69,11 @@ void refuse_ignored(const CLI::App& sub, const char* route, std::initializer_lis
       throw std::invalid_argument(std::string("analyze ") + route + " does not use " + name + " (it would be ignored)");
 }
 
+/// The report along training of a run trained with --analyze-every, drawn once the run is done.
+void print_trajectory(const RunConfig& cfg, const std::string& run_dir) {
+  if (cfg.train.analyze_every > 0) std::printf("%s", report::write_trajectory_report(run_dir).c_str());
+}
+
 }  // namespace
 
 Subcommand add_train(CLI::App& app, Context& ctx) {
@@ -78,10 +85,11 @@ Subcommand add_train(CLI::App& app, Context& ctx) {
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
             const auto r = experiments::train_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
-            if (!secondary)
-              std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
-                          to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
-                          r.train_accuracy, a->out_dir.c_str());
+            if (secondary) return experiments::kExitOk;
+            std::printf("%s after %lld epochs (%.2f s): train loss %.4g, train accuracy %.4f\nrun directory: %s\n",
+                        to_string(r.stop_reason).c_str(), static_cast<long long>(r.epochs), r.seconds, r.train_loss,
+                        r.train_accuracy, a->out_dir.c_str());
+            print_trajectory(cfg, a->out_dir);
             return experiments::kExitOk;
           }};
 }
@@ -97,6 +105,9 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
                                   cfg, *a);
   sub->add_option("run_dir", a->run_dir, "Run directory written by train or run");
   sub->add_option("--name", a->name, "Analysis folder inside the run directory")->capture_default_str();
+  sub->add_option("--snapshot", a->snapshot,
+                  "Analyse the run's snapshot after this epoch (kept by --analyze-every) instead of its final network")
+      ->check(CLI::NonNegativeNumber);
   add_analysis_options(*sub, cfg.analysis);
   add_imported_model_options(*sub, *imported, *normalize, *features);
   add_memory_option(*sub, *imported);
@@ -116,9 +127,9 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
                                        "--float64-activities"};
               if (!features->empty()) {
                 refuse_ignored(*sub, "--features", model_only);
-                refuse_ignored(*sub, "--features", {"--layer", "--name"});
+                refuse_ignored(*sub, "--features", {"--layer", "--name", "--snapshot"});
               } else if (!imported->model_path.empty()) {
-                refuse_ignored(*sub, "--model", {"--name"});
+                refuse_ignored(*sub, "--model", {"--name", "--snapshot"});
               } else {
                 refuse_ignored(*sub, "RUN_DIR", model_only);
                 refuse_ignored(*sub, "RUN_DIR", {"-o"});
@@ -130,7 +141,7 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
             if (experiments::names_several_layers(cfg.analysis.layer))
               return analyze_layers(experiments::analyze_solution_layers(a->run_dir, cfg.analysis, a->name,
                                                                          a->flags.force));
-            const auto r = experiments::analyze_solution(a->run_dir, cfg.analysis, a->name, a->flags.force);
+            const auto r = experiments::analyze_solution(a->run_dir, cfg.analysis, a->name, a->flags.force, a->snapshot);
             std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;
           }};
@@ -146,7 +157,9 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
             const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
-            if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+            if (secondary) return experiments::kExitOk;
+            std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+            print_trajectory(cfg, a->out_dir);
             return experiments::kExitOk;
           }};
 }

@@ -1,6 +1,7 @@
 #include "awd/experiments/single_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -13,12 +14,14 @@
 #include "awd/experiments/compare.h"
 #include "awd/experiments/output_guard.h"
 #include "awd/experiments/run_plan.h"
+#include "awd/experiments/trajectory.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_dir.h"
 #include "awd/store/run_status.h"
+#include "awd/store/snapshots.h"
 #include "awd/store/weights_folder.h"
 #include "awd/models/classifier.h"
 #include "awd/train/learners.h"
@@ -39,11 +42,13 @@ std::vector<int64_t> input_shape(const data::Dataset& ds) {
 /// Plain SGD unless the run asks for several learners, another backend or the noise record.
 bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == Backend::kLocal && l.noise_every == 0; }
 
+int training_threads(const RunConfig& cfg) { return cfg.threads > 0 ? cfg.threads : 1; }
+
 train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out,
                             distributed::Exchange& exchange) {
   // Training multiplies small matrices: a second thread costs more in
   // synchronisation than it saves (measured: several times slower per epoch).
-  util::set_threads(cfg.threads > 0 ? cfg.threads : 1);
+  util::set_threads(training_threads(cfg));
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::normalized(data::materialize(folder, subset), cfg.data.mean, cfg.data.std);
   auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
@@ -52,13 +57,24 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   const bool writes = exchange.writes_outputs();
   // From here the folder holds this run, unfinished, and nothing of the one it replaces.
   const auto run_id = writes ? store::begin_run(out.dir, cfg, folder, subset, init_files, out.keep) : "";
-  const auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
+  auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
+  std::optional<Trajectory> trajectory;
+  if (cfg.train.analyze_every > 0 && writes) {
+    trajectory.emplace(out.dir, run_id, cfg, subset, samples, training_threads(cfg), out.progress);
+    trajectory->take(*model, training_so_far(train::EpochRecord{0, false}));
+    progress = [&trajectory, &model, print = progress](const train::EpochRecord& r, const TrainConfig& c) {
+      if (print) print(r, c);
+      const double loss = r.evaluated ? r.train_loss : r.minibatch_loss;
+      if (trajectory->due(r.epoch) && std::isfinite(loss)) trajectory->take(*model, training_so_far(r));
+    };
+  }
   const auto result = plain_sgd(cfg.learners)
                           ? train::train_sgd(*model, samples, cfg.train, progress)
                           : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
                                                   exchange, progress);
   if (!writes) return result;  // the process holding learner 0 writes the run directory
   store::save_trained(out.dir, run_id, *model, result);
+  if (trajectory && result.stop_reason != StopReason::kDiverged) trajectory->finish(*model, result);
   if (result.stop_reason == StopReason::kDiverged)
     throw TrainingDiverged("training diverged at epoch " + std::to_string(result.epochs) +
                            " (non-finite loss); recorded in " + out.dir + "/training.json");
@@ -82,26 +98,24 @@ void require_same_data(const std::string& run_dir, const data::DataFolder& folde
 }
 
 AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
-                          const std::string& name, bool force) {
+                          const std::string& name, bool force, int64_t snapshot = -1) {
   const auto& analysis = cfg.analysis;
   AnalysisOutput out;
   out.dir = (fs::path(run_dir) / name).string();
   store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
   require_same_data(run_dir, folder);
-  const auto run = store::load_run(run_dir, folder);
-  if (run.training.stop_reason == StopReason::kDiverged)
+  auto run = store::load_run(run_dir, folder);
+  if (snapshot >= 0) {
+    store::load_snapshot(run_dir, snapshot, *run.model);
+    run.training = training_so_far(train::EpochRecord{snapshot, false});
+  } else if (run.training.stop_reason == StopReason::kDiverged) {
     throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
+  }
   if (!force && store::analysis_finished(run_dir, name))
     throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
   const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
-  // The analysis works on a float64 copy of the saved model, cut open at the
-  // layer. The large networks' activities run once through a float32 copy in
-  // batches (their convolutions cost the most; SPEC §9); the MLP and CNN keep
-  // the exact float64 path.
-  std::optional<duality::ActivityPass> pass;
-  if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
-  const auto split = duality::sequential_split(*run.model, analysis.layer, pass);
+  const auto split = split_network(*run.model, cfg);
   duality::effective_basis_rank(split->weight().numel(), analysis);  // refused before the folder is touched
   store::prepare_output_dir(out.dir);
   store::own_folder(out.dir, store::FolderKind::kAnalysis);
@@ -150,7 +164,29 @@ void check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
   duality::effective_basis_rank(model->dense_layer(cfg.analysis.layer)->weight.numel(), cfg.analysis);
 }
 
+/// The snapshots of --analyze-every are analysed as they are: a network with
+/// BatchNorm only has its statistics recomputed at evaluated epochs, so its
+/// snapshots must fall on them.
+void check_snapshots(const RunConfig& cfg) {
+  const bool batchnorm = cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121;
+  const int64_t every = cfg.train.eval_every > 0 ? cfg.train.eval_every : train::kBatchNormEvalEvery;
+  if (cfg.train.analyze_every > 0 && batchnorm && cfg.train.analyze_every % every != 0)
+    throw std::invalid_argument("--analyze-every " + std::to_string(cfg.train.analyze_every) +
+                                " must be a multiple of the evaluation interval " + std::to_string(every) +
+                                " (--eval-every): a BatchNorm network's snapshots need its recomputed statistics");
+}
+
 }  // namespace
+
+std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const RunConfig& cfg) {
+  // The analysis works on a float64 copy of the model, cut open at the
+  // layer. The large networks' activities run once through a float32 copy in
+  // batches (their convolutions cost the most; SPEC §9); the MLP and CNN keep
+  // the exact float64 path.
+  std::optional<duality::ActivityPass> pass;
+  if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
+  return duality::sequential_split(model, cfg.analysis.layer, pass);
+}
 
 void require_self_checks(const AnalysisOutput& out) {
   if (const auto failure = duality::self_check_failure(out.result); !failure.empty())
@@ -165,7 +201,9 @@ train::TrainResult train_solution(const RunConfig& cfg_in, const OutputOptions& 
   if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(folder));
   check_batches(cfg, folder);
   check_training_memory(cfg, folder);
-  if (cfg.learners.noise_every > 0) check_layer(cfg, folder);  // the noise record reads the layer's Hessian
+  // The noise record reads the layer's Hessian, the snapshots analyse the layer.
+  if (cfg.learners.noise_every > 0 || cfg.train.analyze_every > 0) check_layer(cfg, folder);
+  check_snapshots(cfg);
   plan_run(cfg, out, false, files_of(folder));
   const auto exchange = distributed::make_exchange(cfg.learners);
   // Refused --init-from weights leave no empty folder (only the writing process makes it).
@@ -177,7 +215,7 @@ train::TrainResult train_solution(const RunConfig& cfg_in, const OutputOptions& 
 }
 
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis, const std::string& name,
-                                bool force) {
+                                bool force, int64_t snapshot) {
   // The analysis folder is RUN_DIR/NAME: a plain name, never a path out of the run nor one of its files.
   store::check_analysis_name(name);
   return analyze_solution_into(run_dir, analysis, name, force);
@@ -190,7 +228,7 @@ AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisC
   cfg.analysis = analysis;
   cfg.analysis.layer = layer;
   validate(cfg);
-  return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force);
+  return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force, snapshot);
 }
 
 AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
@@ -203,6 +241,7 @@ AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   check_batches(cfg, folder);
   check_training_memory(cfg, folder);
   check_layer(cfg, folder);
+  check_snapshots(cfg);
   const auto plan = plan_run(cfg, out, true, files_of(folder));
   if (plan == Plan::kFinished) {
     AnalysisOutput done;

@@ -1,6 +1,7 @@
 // One solution end to end: train it, analyse it, write its run directory.
 // The CLI's train/analyze/run commands and the sweeps call these.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,8 +40,15 @@ struct AnalysisOutput {
 /// (duality::self_check_failure): its results stay, summary.json marks them.
 void require_self_checks(const AnalysisOutput& out);
 
+/// With `snapshot` >= 0 the network analysed is the run's snapshot of that
+/// epoch (store/snapshots.h; TrainConfig::analyze_every) instead of its final one.
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
-                                const std::string& name, bool force);
+                                const std::string& name, bool force, int64_t snapshot = -1);
+
+/// The analysed layer of `model` (cfg.analysis.layer; the model is left
+/// unchanged), as every analysis of an awd network sees it, during training
+/// (the snapshots of TrainConfig::analyze_every) or after it.
+std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const RunConfig& cfg);
 
 /// analyze_solution into RUN_DIR/FOLDER, a path inside the run that the
 /// caller has checked (a layer's folder inside an analysis of several,

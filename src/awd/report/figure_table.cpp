@@ -133,4 +133,43 @@ const std::vector<Figure>& folder_figures() {
   return kFigures;
 }
 
+const std::vector<Figure>& trajectory_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"trajectory_losses", "",
+       "Training loss (correctly labelled samples) and test loss of the snapshots against epoch.",
+       "trajectory.csv", "epoch", nullptr, false,
+       {{"train_loss", "L(S_train)"}, {"test_loss", "L(S_test)"}},
+       "epoch", "loss (nats)", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
+      {"trajectory_errors", "",
+       "Training and test error of the snapshots against epoch.",
+       "trajectory.csv", "epoch", nullptr, false,
+       {{"train_error", "training error"}, {"test_error", "test error"}},
+       "epoch", "error", Scale::kLinear, Scale::kLinear, "linespoints lw 2 pt 7"},
+      {"trajectory_gap", "",
+       "Generalization gap dL, its pair estimate dL_p (Eq. 7) and dL_p's parts from the sharp (dL_s) and flat "
+       "(dL_f) directions (Eq. 10-11) against epoch: when each part forms.",
+       "trajectory.csv", "epoch", nullptr, false,
+       {{"dL", "ΔL (measured gap)"}, {"dL_p", "ΔL_p (pairs)"}, {"dL_s", "ΔL_s (sharp)"}, {"dL_f", "ΔL_f (flat)"}},
+       "epoch", "generalization gap (nats)", Scale::kLinear, Scale::kLinear, "linespoints lw 2 pt 7"},
+      {"trajectory_sharpness", "",
+       "Sharpness against epoch: the largest eigenvalue lambda_max of the basis matrix and the spread sigma_g "
+       "along the sharpest direction (rank 1).",
+       "trajectory.csv", "epoch", nullptr, false,
+       {{"lambda_max", "λ_max"}, {"sigma_g_1", "σ_{g,1}"}},
+       "epoch", "sharpness", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
+      {"trajectory_size", "",
+       "Size of the solution against epoch: sigma_w at rank 1, the norm ||W|| of the analysed layer and "
+       "S_w(N), the spread of the dual weights summed over every direction computed.",
+       "trajectory.csv", "epoch", nullptr, false,
+       {{"sigma_w_1", "σ_{w,1}"}, {"weight_norm", "||W||"}, {"S_w_N", "S_w(N)"}},
+       "epoch", "size (weight units)", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
+      {"trajectory_sharpness_spectrum", "",
+       "Sharpness spectrum sigma_g,i against rank i, one curve per snapshot, coloured from the first epoch "
+       "(dark blue) to the last (orange).",
+       "trajectory_ranks.csv", "rank", nullptr, true, {{"sigma_g"}},
+       "rank i (1 = sharpest)", "σ_{g,i} (nats per unit weight)", Scale::kLog, Scale::kLog, "lines lw 2"},
+  };
+  return kFigures;
+}
+
 }  // namespace awd::report

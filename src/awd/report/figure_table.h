@@ -46,4 +46,9 @@ const std::vector<Figure>& compare_figures();
 /// label is the "value" column, so each figure has one curve per folder.
 const std::vector<Figure>& folder_figures();
 
+/// The figures of a run's analysis along training (trajectory_report.h),
+/// against epoch from its trajectory.csv, and per snapshot epoch (the "value"
+/// column) from its trajectory_ranks.csv.
+const std::vector<Figure>& trajectory_figures();
+
 }  // namespace awd::report

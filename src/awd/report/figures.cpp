@@ -122,7 +122,8 @@ std::string x_label(const Figure& f, const Sweep& sweep, const std::string& para
 /// The settings before the plot command: data format, labels, axes, key, colours.
 std::string script_settings(const Figure& f, const std::string& xlabel, const Extent& e, bool logx, bool logy) {
   std::ostringstream s;
-  s << "# " << f.name << ": reproduces paper " << f.paper << ". Written by awd; rerun with\n"
+  s << "# " << f.name << (*f.paper ? std::string(": reproduces paper ") + f.paper + "." : std::string(":"))
+    << " Written by awd; rerun with\n"
     << "#   cd figures && gnuplot " << f.name << ".gp\n"
     << "set encoding utf8\n"
     << "set datafile separator ','\n"
@@ -304,7 +305,7 @@ FigureSet draw_figures(const std::string& report_dir, const Sweep& sweep, const 
       continue;
     }
     for (const char* ext : {".png", ".svg"}) set.files.push_back("figures/" + std::string(f.name) + ext);
-    set.captions[f.name] = std::string(f.caption) + " Reproduces paper " + f.paper + ".";
+    set.captions[f.name] = std::string(f.caption) + (*f.paper ? std::string(" Reproduces paper ") + f.paper + "." : "");
   }
   if (!skipped.empty()) {
     set.warning = "no data to draw for:";
@@ -367,6 +368,14 @@ FigureSet make_table_figures(const std::string& report_dir, const std::string& v
                              const std::string& gnuplot) {
   return draw_figures(report_dir, read_sweep(report_dir, values_column, values_csv, values_column), values_column,
                       gnuplot, figures);
+}
+
+FigureSet make_figures_of_values(const std::string& report_dir, const std::string& symbol,
+                                 const std::vector<std::string>& values, const std::string& gnuplot,
+                                 const std::vector<Figure>& figures) {
+  Sweep sweep{symbol, "value", values, true};
+  for (const auto& v : values) sweep.numeric = sweep.numeric && is_finite_number(v);
+  return draw_figures(report_dir, sweep, symbol, gnuplot, figures);
 }
 
 }  // namespace awd::report

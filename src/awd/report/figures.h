@@ -55,4 +55,12 @@ FigureSet make_table_figures(const std::string& report_dir, const std::string& v
                              const std::string& values_column, const std::vector<Figure>& figures,
                              const std::string& gnuplot = "gnuplot");
 
+/// The same for a report that is not a sweep's: the curves of per-value
+/// figures are the rows of each `values` entry in the CSV files' "value"
+/// column, titled "SYMBOL = VALUE" and coloured along the palette in order.
+/// A figure whose `paper` is "" reproduces none (its caption says so alone).
+FigureSet make_figures_of_values(const std::string& report_dir, const std::string& symbol,
+                                 const std::vector<std::string>& values, const std::string& gnuplot,
+                                 const std::vector<Figure>& figures);
+
 }  // namespace awd::report

@@ -119,7 +119,7 @@ std::map<std::string, Section> sections(RunConfig& c) {
       .field("lr_steps", c.train.lr_steps).field("lr_factor", c.train.lr_factor)
       .field("warmup_epochs", c.train.warmup_epochs).field("decay_scope", c.train.decay_scope)
       .field("augment", c.train.augment).field("fixed_epochs", c.train.fixed_epochs)
-      .field("eval_every", c.train.eval_every);
+      .field("eval_every", c.train.eval_every).field("analyze_every", c.train.analyze_every);
   s["learners"].field("count", c.learners.count).field("algo", c.learners.algo)
       .field("mixing", c.learners.mixing).field("backend", c.learners.backend)
       .field("noise_every", c.learners.noise_every).field("noise_top", c.learners.noise_top);

@@ -18,13 +18,16 @@ constexpr FolderKind kKinds[] = {FolderKind::kRun, FolderKind::kAnalysis, Folder
 
 /// What awd writes into a run directory (run_dir.h), besides its analysis
 /// folders: the run's own files and those a sweep keeps beside them.
-const std::vector<std::string> kRunLayout = {"config.json", "model.pt", "training.json", "noise.csv",
-                                             "weights",     "request.json", "log.txt", "claim.json"};
+const std::vector<std::string> kRunLayout = {"config.json", "model.pt",     "training.json", "noise.csv", "weights",
+                                             "snapshots",   "trajectory",   "request.json",  "log.txt",   "claim.json"};
 /// What awd writes into an analysis folder (analysis_files.h), and into one
 /// of several layers (layers_record.h) besides the layers' own analysis folders.
 const std::vector<std::string> kAnalysisLayout = {"summary.json", "directions.csv", "pairs.csv",  "coverage.csv",
                                                   "flatness.csv", "spectrum.csv",   "layers.json", "layers.csv",
                                                   "figures",      "report.html"};
+
+/// What awd writes into a run's trajectory folder (snapshots.h) besides its analysis folders.
+const std::vector<std::string> kTrajectoryLayout = {"trajectory.csv", "trajectory_ranks.csv", "report.html", "figures"};
 
 /// The file that marked each kind before folders carried .awd.json.
 std::string legacy_evidence(FolderKind kind) {
@@ -140,6 +143,37 @@ void remove_weights(const fs::path& dir) {
   remove_if_empty(dir);
 }
 
+/// A run's snapshots (snapshots.h): each epoch's model.pt and weights/.
+void remove_snapshots(const fs::path& dir) {
+  for (const auto& e : entries(dir)) {
+    if (!is_real_directory(e)) continue;
+    for (const auto& f : entries(e.path())) {
+      const auto name = f.path().filename().string();
+      if (name == "weights" && is_real_directory(f)) remove_weights(f.path());
+      else if (name == "model.pt" || is_temporary_of(name, {"model.pt"})) remove_entry(f.path());
+    }
+    remove_if_empty(e.path());
+  }
+  remove_if_empty(dir);
+}
+
+/// An analysis folder inside a run: what awd wrote there, then the folder when nothing else is left.
+void remove_analysis_folder(const fs::path& dir) {
+  remove_awd_files(dir.string(), FolderKind::kAnalysis);
+  remove_if_only_marker(dir);
+}
+
+/// A run's trajectory folder: its analysis folders and its report files.
+void remove_trajectory(const fs::path& dir) {
+  for (const auto& e : entries(dir)) {
+    const auto name = e.path().filename().string();
+    if (contains(kTrajectoryLayout, name) || is_temporary_of(name, kTrajectoryLayout)) remove_entry(e.path());
+    else if (is_real_directory(e) && inspect_folder(e.path().string()).kind == FolderKind::kAnalysis)
+      remove_analysis_folder(e.path());
+  }
+  remove_if_empty(dir);
+}
+
 }  // namespace
 
 std::string kind_name(FolderKind kind) {
@@ -214,9 +248,12 @@ void remove_awd_files(const std::string& dir, FolderKind kind, const std::vector
     if (is_real_directory(e) && name != "figures") {
       if (kind == FolderKind::kRun && name == "weights") {
         remove_weights(e.path());
+      } else if (name == "snapshots") {
+        remove_snapshots(e.path());
+      } else if (name == "trajectory") {
+        remove_trajectory(e.path());
       } else if (inspect_folder(e.path().string()).kind == FolderKind::kAnalysis) {
-        remove_awd_files(e.path().string(), FolderKind::kAnalysis);
-        remove_if_only_marker(e.path());
+        remove_analysis_folder(e.path());
       }
       continue;
     }

@@ -53,9 +53,10 @@ void own_folder(const std::string& dir, FolderKind kind, const std::vector<std::
 
 /// Removes from `dir` (a run or an analysis folder) what awd writes there:
 /// the entries its kind's layout names and their temporaries; in a run, the
-/// NAME.npy files of weights/; in both, the analysis folders inside (a run's,
-/// or the layers' of an analysis of several layers: emptied the same way,
-/// removed when nothing else is left in them). Never the marker, the `keep`
+/// NAME.npy files of weights/, the snapshots' model.pt and weights/; in both,
+/// the analysis folders inside (a run's, those of trajectory/, or the layers'
+/// of an analysis of several layers: emptied the same way, removed when
+/// nothing else is left in them), with trajectory/'s report files. Never the marker, the `keep`
 /// entries or anything else: the user's files stay.
 void remove_awd_files(const std::string& dir, FolderKind kind, const std::vector<std::string>& keep = {});
 

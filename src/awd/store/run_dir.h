@@ -7,6 +7,8 @@
 //   RUN_DIR/weights/*.npy   every parameter and buffer, readable by numpy alone (weights_folder.h)
 //   RUN_DIR/noise.csv       the noise eta(t) of SPEC §8 every learners.noise_every steps (when on)
 //   RUN_DIR/training.json   run id, stop reason, epochs, loss history; written last: marks a trained run
+//   RUN_DIR/snapshots/      the network along training, with --analyze-every (snapshots.h)
+//   RUN_DIR/trajectory/     the analyses of the snapshots and their report (snapshots.h)
 //   RUN_DIR/<analysis>/     analysis_files.h
 #pragma once
 #include <memory>
