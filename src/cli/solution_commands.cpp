@@ -138,9 +138,11 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
             if (!imported->model_path.empty() || !features->empty())
               return analyze_imported(*imported, *normalize, *features, a->run_dir, a->flags.force, cfg);
             if (a->run_dir.empty()) throw std::invalid_argument("analyze needs RUN_DIR, or --model MODEL.pt --data DIR -o OUT");
-            if (experiments::names_several_layers(cfg.analysis.layer))
+            if (experiments::names_several_layers(cfg.analysis.layer)) {
+              if (a->snapshot >= 0) throw std::invalid_argument("--snapshot analyses one layer; --layer names several");
               return analyze_layers(experiments::analyze_solution_layers(a->run_dir, cfg.analysis, a->name,
                                                                          a->flags.force));
+            }
             const auto r = experiments::analyze_solution(a->run_dir, cfg.analysis, a->name, a->flags.force, a->snapshot);
             std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             return experiments::kExitOk;

@@ -218,11 +218,11 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
                                 bool force, int64_t snapshot) {
   // The analysis folder is RUN_DIR/NAME: a plain name, never a path out of the run nor one of its files.
   store::check_analysis_name(name);
-  return analyze_solution_into(run_dir, analysis, name, force);
+  return analyze_solution_into(run_dir, analysis, name, force, snapshot);
 }
 
 AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
-                                     const std::string& name, bool force) {
+                                     const std::string& name, bool force, int64_t snapshot) {
   auto cfg = store::load_run_config(run_dir);
   const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;

@@ -54,7 +54,7 @@ std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& mod
 /// caller has checked (a layer's folder inside an analysis of several,
 /// all_layers.h). analysis.layer names one layer.
 AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
-                                     const std::string& folder, bool force);
+                                     const std::string& folder, bool force, int64_t snapshot = -1);
 
 /// train_solution then analyze_solution into run_dir/analysis. A run that is
 /// trained but not analysed (an interrupted `awd run`) with the same training
