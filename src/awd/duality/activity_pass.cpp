@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 
 namespace awd::duality {
 namespace {
@@ -28,11 +29,6 @@ class ActivityProgress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-torch::Tensor float32_batch(const torch::Tensor& u, bool channels_last) {
-  const auto u32 = u.to(torch::kFloat);
-  return channels_last && u32.dim() == 4 ? u32.contiguous(at::MemoryFormat::ChannelsLast) : u32;
-}
-
 }  // namespace
 
 torch::Tensor batched_activities(const Features& features32, const Features& features64, const torch::Tensor& inputs,
@@ -41,10 +37,24 @@ torch::Tensor batched_activities(const Features& features32, const Features& fea
   const int64_t S = inputs.size(0), batch = std::max<int64_t>(1, pass.batch);
   auto out = torch::empty({S, width}, torch::kDouble);
   ActivityProgress progress(pass.progress, S, layer);
+  bool channels_last = pass.channels_last;
   for (int64_t lo = 0; lo < S; lo += batch) {
     const auto u = inputs.slice(0, lo, std::min(S, lo + batch));
-    const auto x = (pass.float32 ? features32(float32_batch(u, pass.channels_last)) : features64(u.to(torch::kDouble)))
-                       .reshape({u.size(0), -1});
+    torch::Tensor features;
+    if (!pass.float32) {
+      features = features64(u.to(torch::kDouble));
+    } else if (channels_last && u.dim() == 4) {
+      try {
+        features = features32(u.to(torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast));
+      } catch (const std::exception&) {
+        // A network may assume NCHW strides (x.view(n, -1) after a convolution
+        // fails on channels-last maps): it gets NCHW batches from here on, and a
+        // real error is raised again by that call.
+        channels_last = false;
+      }
+    }
+    if (!features.defined()) features = features32(u.to(torch::kFloat));
+    const auto x = features.reshape({u.size(0), -1});
     if (check) check(x);
     out.slice(0, lo, lo + u.size(0)).copy_(x);
     progress.done(lo + u.size(0));

@@ -16,9 +16,11 @@ namespace awd::duality {
 /// with the samples done, the time taken and the time left when `progress`.
 ///
 /// Image batches of the float32 pass go in channels-last order: oneDNN's
-/// convolutions then skip their layout conversions, 2x faster for ResNet-18
-/// on this CPU (bench/activity_pass.py); the activities agree to float32
-/// rounding. float64 convolutions have no such kernels and stay NCHW.
+/// convolutions then skip their layout conversions, 12-20 % faster for
+/// ResNet-18 on this CPU (bench/activity_pass.py); the activities agree to
+/// float32 rounding. A network that fails on them (a view that assumes NCHW
+/// strides) gets NCHW batches. float64 convolutions have no such kernels and
+/// stay NCHW.
 struct ActivityPass {
   int64_t batch = 1024;
   bool float32 = true;
