@@ -1,5 +1,5 @@
 // Over 400 lines (406 before this note): its summarise() with nine parameters and
-// five outputs is to become a struct-returning step in the house pass (issue 20);
+// five outputs is to become a struct-returning step in the house pass;
 // splitting the file before that would only cut one job in two.
 #include "awd/report/compare_report.h"
 
