@@ -7,7 +7,7 @@ configs of experiments/*.json and fuzz/seeds/config_json; plus a few
 hand-made edge cases. Both fuzz/run.sh and the test suite (fuzz_replay_*) use it.
 
 usage: make_seeds.py OUT [SHARED_DATA]   (SHARED_DATA defaults to ../shared/data
-of the repository). Under tests/with_test_data.sh (the test suite), the folders
+of the repository). Under tests/cli/with_test_data.sh (the test suite), the folders
 of the test data (AWD_TEST_MNIST, AWD_TEST_CIFAR) take the place of
 SHARED_DATA/mnist and SHARED_DATA/cifar10: on a clone without ../shared, the
 Fashion-MNIST test split and generated CIFAR-format batches.

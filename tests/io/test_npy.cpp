@@ -1,4 +1,4 @@
-// io/: files written atomically and the .npy layout.
+// io/npy: the .npy layout, format versions, and broken files named with the problem.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -10,14 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "awd/io/npy.h"
-#include "awd/io/text_file.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace awd;
 
 namespace {
-
 
 /// A .npy file of format 1.0 with this header dictionary (unpadded) and data.
 std::string npy_v1(const std::string& dict, const std::string& data) {
@@ -39,16 +37,6 @@ void expect_npy_error(const fs::path& path, const std::string& what) {
 }
 
 }  // namespace
-
-TEST(Files, AtomicWriteLeavesOnlyTheFinishedFile) {
-  test_util::TempDir dir;
-  const auto p = (dir / "a.txt").string();
-  io::write_atomic(p, "one");
-  io::write_atomic(p, "two");
-  EXPECT_EQ(test_util::read_bytes(p), "two");
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.str()), fs::directory_iterator{}), 1);
-  EXPECT_THROW(io::write_atomic((dir / "missing" / "a.txt").string(), "x"), std::runtime_error);
-}
 
 TEST(Files, NpyLayout) {
   const auto t = torch::arange(6, torch::kFloat).reshape({2, 3});

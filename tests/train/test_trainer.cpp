@@ -1,6 +1,10 @@
-// SGD training (SPEC §7): the stop rule, determinism, divergence, weight decay, dropout.
+// SGD training (SPEC §7, §9): the stop rule, determinism, divergence, weight decay and its scope,
+// dropout, the fixed epoch budget, momentum schedules with augmentation.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <cmath>
+#include <utility>
 
 #include "awd/data/subset.h"
 #include "awd/duality/analysis.h"
@@ -90,3 +94,62 @@ TEST(Training, WeightDecayShrinksTheSolutionAndStopsAtTStop) {
   EXPECT_EQ(norm_after(0.05, 0), plain);
 }
 
+TEST(Training, DecayScopeAllPenalisesEveryParameter) {
+  auto cfg = test_util::small_mnist_config(5, 20);
+  cfg.model.bias = true;
+  cfg.train.weight_decay = 0.01;
+  cfg.train.decay_penalty = DecayPenalty::kSquared;
+  const auto s = test_util::samples_of(cfg);
+  auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
+  const auto x = s.train_inputs.slice(0, 0, 10), y = s.train_labels.slice(0, 0, 10);
+  const double plain = train::objective(*model, x, y, cfg.train, false).item<double>();
+  double weights = 0, all = 0;
+  for (const auto& w : models::decayed_weights(*model)) weights += w.pow(2).sum().item<double>();
+  for (const auto& p : model->parameters()) all += p.pow(2).sum().item<double>();
+  ASSERT_GT(all, weights);  // the biases
+  EXPECT_NEAR(train::objective(*model, x, y, cfg.train, true).item<double>(), plain + 0.005 * weights, 1e-6);
+  cfg.train.decay_scope = DecayScope::kAll;
+  EXPECT_NEAR(train::objective(*model, x, y, cfg.train, true).item<double>(), plain + 0.005 * all, 1e-6);
+}
+
+TEST(Training, FixedEpochsTrainTheWholeBudgetAndRecordTheTestError) {
+  auto cfg = test_util::small_mnist_config(10, 50);
+  cfg.train.stop_loss = 1e9;  // the stop rule holds at once ...
+  cfg.train.stop_accuracy = -1;
+  cfg.train.max_epoch = 3;
+  const auto s = test_util::samples_of(cfg);
+  auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
+  EXPECT_EQ(train::train_sgd(*model, s, cfg.train).epochs, 1);
+  cfg.train.fixed_epochs = true;  // ... but the budget is fixed
+  model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
+  const auto r = train::train_sgd(*model, s, cfg.train);
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_EQ(r.stop_reason, StopReason::kMaxEpoch);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto logits = model->forward(s.test_inputs);
+  EXPECT_DOUBLE_EQ(r.history.back().test_error, 1.0 - logits.argmax(1).eq(s.test_labels).to(torch::kDouble).mean().item<double>());
+  EXPECT_NEAR(r.history.back().test_loss, torch::nn::functional::cross_entropy(logits, s.test_labels).item<double>(), 1e-6);
+}
+
+TEST(Training, MomentumScheduleAndAugmentationTrainReproducibly) {
+  auto cfg = test_util::small_mnist_config(10, 50);
+  cfg.train.momentum = 0.9;
+  cfg.train.nesterov = true;
+  cfg.train.lr = 0.02;
+  cfg.train.warmup_epochs = 1;
+  cfg.train.lr_steps = {2};
+  cfg.train.augment = true;
+  cfg.train.max_epoch = 3;
+  cfg.train.fixed_epochs = true;
+  const auto s = test_util::samples_of(cfg);
+  auto once = [&] {
+    auto model = models::make_classifier(cfg.model, {1, 28, 28}, 10, 0);
+    const auto r = train::train_sgd(*model, s, cfg.train);
+    return std::make_pair(r.train_loss, model->dense_layer("fc1")->weight.clone());
+  };
+  const auto a = once(), b = once();
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_TRUE(a.second.equal(b.second));
+  EXPECT_TRUE(std::isfinite(a.first));
+}
