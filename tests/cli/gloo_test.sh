@@ -8,9 +8,19 @@ AWD=$1
 RANK_EXE=$2
 MODE=$3
 . "$(dirname "$0")/lib.sh" awd-gloo
+# The bounds below are for a machine where a process starts in about a
+# second (LibTorch loads 286 libraries); on a machine that other work slows
+# down they stretch by the same factor: SLOW = how many 1.5 s one start takes
+# here and now (at least 1), measured once.
+t0=$(date +%s%N)
+"$AWD" --version >/dev/null
+start_ms=$((($(date +%s%N) - t0) / 1000000))
+SLOW=$(((start_ms + 1499) / 1500))
+[ "$SLOW" -ge 1 ] || SLOW=1
+echo "one start of awd: $start_ms ms, bounds x$SLOW"
 # run NAME MAX_SECONDS CMD...: runs CMD with a watchdog; sets rc and secs.
 run() {
-  local name=$1 max=$2
+  local name=$1 max=$(($2 * SLOW))
   shift 2
   local t0=$SECONDS
   timeout -k 5 $((max + 30)) "$@" >"$T/out" 2>"$T/err"
