@@ -1,7 +1,7 @@
 // Times the exact (dense) analysis of a network's last layer at the sizes of
 // the paper's Fig. 7 beyond the forward passes: ResNet-18's fc (512 features,
 // N = 5120) and DenseNet-121's classifier (1024 features, N = 10240) on
-// CIFAR-10 (issue 10). The features are a fixed random ReLU projection of the
+// CIFAR-10. The features are a fixed random ReLU projection of the
 // real images (only the layer's size and the pairs' count matter for the
 // time); W separates the classes so the softmax is not uniform. The partners
 // are searched over the real images.

@@ -97,7 +97,7 @@ expect_error "M too large" "class 0 has $n0 samples" "$AWD" train --data "$MNIST
 expect_error "unknown layer" "no layer named 'fc7'" "$AWD" analyze "$T/run" --layer fc7 --name x
 expect_error "non-dense layer" "layer 'relu1' is not dense" "$AWD" analyze "$T/run" --layer relu1 --name y
 expect_error "finished run" "already holds a finished run.*--force" "$AWD" run "${SMALL[@]}" -o "$T/run"
-# Validation at the edge (issue 12): one "awd:" line and exit 2 before any work.
+# Validation at the edge: one "awd:" line and exit 2 before any work.
 expect_usage_error "unknown option" "^awd: The following arguments? (was|were) not expected: --no-such-option" \
   "$AWD" train --no-such-option -o "$T/v0"
 for opt in --stop-loss --stop-accuracy --lr --weight-decay --init-scale --momentum; do
@@ -116,7 +116,7 @@ expect_usage_error "analysis name out of the run" "name must be a plain folder n
 expect_usage_error "n x b beyond the training set" "learners x batch_size = 4 x 30 = 120 exceeds the 100" \
   "$AWD" train --data "$MNIST" -M 10 --learners 4 -B 30 -o "$T/v5"
 [ ! -e "$T/v1" ] && [ ! -e "$T/v5" ] && ok || bad "a refused command left a folder behind"
-# awd run checks the layer and the basis rank before training, not after (issue 12 item 9).
+# awd run checks the layer and the basis rank before training, not after.
 expect_usage_error "run: unknown layer" "no layer named 'fc7'" "$AWD" run "${SMALL[@]}" --layer fc7 -o "$T/v6"
 expect_usage_error "run: basis rank too large" "basis_rank 900 must be below" "$AWD" run "${SMALL[@]}" --basis-rank 900 -o "$T/v7"
 [ ! -e "$T/v6" ] && [ ! -e "$T/v7" ] && ok || bad "a run refused for its layer left a folder behind"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A run directory is always one run (issue 12): results carry the run id of
+# A run directory is always one run: results carry the run id of
 # config.json, --force replaces the whole run, a kill -9 at any stage of
 # `awd run --force` leaves the old run or an unfinished new one and the same
 # command then finishes the work, analyze refuses changed data, and bad input

@@ -149,7 +149,7 @@ TEST(Readers, BrokenIdxFiles) {
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
   test_util::write_bytes(img, good_img.substr(0, 10));
   expect_error([&] { data::read_idx(img, lab); }, img, "truncated");
-  // A column count corrupted downwards over intact pixels (issue 12): 2 x 1 images
+  // A column count corrupted downwards over intact pixels: 2 x 1 images
   // would read the 2 x 2 pixels garbled; the file is longer than its header says.
   test_util::write_bytes(img, idx_images(0x803, 2, 2, 1, px));
   expect_error([&] { data::read_idx(img, lab); }, img, "longer than its header");

@@ -1,4 +1,4 @@
-// Matrix-free Hessian and Fisher products against the dense matrices (issue 11).
+// Matrix-free Hessian and Fisher products against the dense matrices.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

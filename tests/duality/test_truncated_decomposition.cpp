@@ -1,5 +1,5 @@
 // Top-k eigenpairs, the truncated decomposition with its exact remainder and
-// certificate, Hutchinson's trace and the SLQ density, against dense answers (issue 11).
+// certificate, Hutchinson's trace and the SLQ density, against dense answers.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

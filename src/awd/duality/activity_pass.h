@@ -1,5 +1,5 @@
 // How the activities entering the analysed layer are computed for many
-// samples: once, in batches, in float32 or float64 (issue 9, issue 10).
+// samples: once, in batches, in float32 or float64.
 #pragma once
 #include <torch/types.h>
 

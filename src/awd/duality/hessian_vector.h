@@ -1,4 +1,4 @@
-// Products with the layer Hessian and the empirical Fisher without forming them (SPEC §5, issue 11).
+// Products with the layer Hessian and the empirical Fisher without forming them (SPEC §5).
 #pragma once
 #include <torch/types.h>
 
@@ -30,9 +30,6 @@ struct LinearOperator {
 /// A_j u_j, H_p,j, A_j^T) as batched GEMMs over blocks of samples, then one
 /// [m, S] x [S, n] GEMM: O(S (m n + C m)) flops, O(S m) extra memory.
 torch::Tensor gauss_newton_product(const LayerLinearization& lin, const torch::Tensor& v);
-
-/// delta_j = A_j^T (p_j - e_{y_j}) [S, m]: dl_j/dz_j, so grad_W l_j = vec(delta_j x_j^T).
-torch::Tensor output_sensitivity(const LayerLinearization& lin, const torch::Tensor& labels);
 
 /// F v for the empirical Fisher F = (1/S) sum_j grad l_j grad l_j^T (SPEC §5 option):
 ///

@@ -1,4 +1,4 @@
-// The top-k eigenpairs of a symmetric operator by restarted Lanczos (Spectra), issue 11.
+// The top-k eigenpairs of a symmetric operator by restarted Lanczos (Spectra), for the top-k route.
 #pragma once
 #include <torch/types.h>
 

@@ -1,5 +1,5 @@
 // The basis matrix of a network's last dense layer, built from class blocks
-// (SPEC §9; issue 10): exact at N = 5120 (ResNet-18) and 10240 (DenseNet-121).
+// (SPEC §9): exact at N = 5120 (ResNet-18) and 10240 (DenseNet-121).
 #pragma once
 #include <torch/types.h>
 

@@ -1,4 +1,4 @@
-// Trace and spectral density of a layer operator from products only (issue 11).
+// Trace and spectral density of a layer operator from products only, for layers too large to form.
 #pragma once
 #include <torch/types.h>
 

@@ -1,5 +1,5 @@
 // The gap decomposition over k computed directions plus the exact remainder
-// of the other N - k, and a certificate of the sigma_g ranking (SPEC §5, issue 11).
+// of the other N - k, and a certificate of the sigma_g ranking (SPEC §5).
 #pragma once
 #include <torch/types.h>
 
