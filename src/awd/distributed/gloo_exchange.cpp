@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "awd/io/process.h"
+
 namespace awd::distributed {
 namespace {
 
@@ -59,23 +61,6 @@ int env_int(const char* name, long lo, long hi) {
     throw std::invalid_argument(std::string(name) + "='" + v + "' is not an integer in " + std::to_string(lo) +
                                 ".." + std::to_string(hi));
   return static_cast<int>(x);
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "?";
-  return buf;
-}
-
-/// False when the process is gone or a zombie (dead, not yet reaped).
-bool process_alive(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return false;
-  const auto paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
-  const char state = stat[paren + 2];
-  return state != 'Z' && state != 'X' && state != 'x';
 }
 
 struct Peer {
@@ -191,7 +176,7 @@ class GlooExchange final : public Exchange {
       }
     };
     store_op([&] {
-      store_->set("awd/proc/" + std::to_string(o.rank), bytes(host_name() + " " + std::to_string(getpid())));
+      store_->set("awd/proc/" + std::to_string(o.rank), bytes(io::host_name() + " " + std::to_string(getpid())));
       return 0;
     });
     joined = store_op([&] { return store_->add("awd/joined", 1); });
@@ -274,11 +259,11 @@ class GlooExchange final : public Exchange {
   /// Names the ranks on this host whose processes are gone; a peer that was
   /// killed may take a moment to leave /proc after its sockets closed.
   std::vector<int> lost_ranks() const {
-    const auto me = host_name();
+    const auto me = io::host_name();
     for (int attempt = 0; attempt < 50; ++attempt) {
       std::vector<int> lost;
       for (int r = 0; r < static_cast<int>(peers_.size()); ++r)
-        if (r != o_.rank && peers_[r].host == me && !process_alive(peers_[r].pid)) lost.push_back(r);
+        if (r != o_.rank && peers_[r].host == me && io::process_gone(static_cast<pid_t>(peers_[r].pid))) lost.push_back(r);
       if (!lost.empty()) return lost;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "awd/io/process.h"
 #include "awd/io/text_file.h"
 
 using nlohmann::json;
@@ -29,12 +30,6 @@ std::string random_hex() {
 
 double unix_seconds_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
 }
 
 /// The whole file, nullopt when it does not exist (or vanished while opening).
@@ -117,7 +112,7 @@ bool holder_gone_here(const ClaimHolder& holder, const std::string& this_host, p
   if (holder.host != this_host) return false;  // another machine's processes cannot be asked
   if (holder.pid == static_cast<int64_t>(this_pid)) return !own_token;
   if (holder.pid <= 0) return true;
-  return ::kill(static_cast<pid_t>(holder.pid), 0) != 0 && errno == ESRCH;
+  return process_gone(static_cast<pid_t>(holder.pid));
 }
 
 bool ClaimWatch::stale(const std::string& path, const std::string& text, Clock::time_point now) {

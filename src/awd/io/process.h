@@ -75,6 +75,15 @@ Ended wait_any(bool block);
 /// start then wait.
 ExitStatus run(const ProcessSpec& spec);
 
+/// This machine's name (gethostname), "unknown-host" when it cannot be read:
+/// what awd records beside a pid, since a pid means something on its host only.
+std::string host_name();
+
+/// Whether process `pid` of this host has ended: it no longer exists, or it is
+/// a zombie (ended, not yet reaped by its parent). A process of another user
+/// counts as running.
+bool process_gone(pid_t pid);
+
 /// The executable `program` names (a path, or a name looked up in PATH), or "".
 std::string find_executable(const std::string& program);
 

@@ -1,5 +1,7 @@
 #include "awd/io/text_file.h"
 
+#include "awd/io/process.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,9 +21,7 @@ namespace {
 
 /// The host name as it goes into a file name (NAME.tmp.HOST.PID).
 std::string file_name_host() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) return "host";
-  std::string h = host;
+  std::string h = host_name();
   std::replace(h.begin(), h.end(), '.', '_');  // NAME.tmp.HOST.PID splits at dots
   return h;
 }
@@ -64,7 +64,7 @@ void remove_stale_temporaries(const std::string& dir) {
     const auto digits = name.substr(at + mine.size());
     if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
     const auto pid = static_cast<pid_t>(std::stol(digits));
-    if (::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
+    if (process_gone(pid)) stale.push_back(e.path());
   }
   for (const auto& p : stale) std::filesystem::remove(p, ec);
 }
