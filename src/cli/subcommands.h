@@ -9,6 +9,7 @@
 
 #include "awd/config.h"
 #include "awd/experiments/sweep.h"
+#include "awd/experiments/sweep_worker.h"
 #include "awd/store/folder_kind.h"
 
 namespace awd::cli {

@@ -11,6 +11,7 @@
 #include "awd/experiments/parameters.h"
 #include "awd/experiments/single_run.h"
 #include "awd/experiments/sweep.h"
+#include "awd/experiments/sweep_worker.h"
 #include "awd/report/report.h"
 #include "options.h"
 #include "subcommands.h"

@@ -15,6 +15,7 @@
 #include "awd/config.h"
 #include "awd/experiments/given_layer.h"
 #include "awd/store/analysis_files.h"
+#include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
 #include "awd/store/run_status.h"
 #include "awd/util/allocator.h"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "awd/experiments/sweep.h"
+#include "awd/experiments/sweep_worker.h"
 #include "test_files.h"
 
 namespace fs = std::filesystem;

@@ -11,6 +11,7 @@
 
 #include "awd/experiments/compare.h"
 #include "awd/experiments/sweep.h"
+#include "awd/experiments/sweep_worker.h"
 #include "awd/io/text_file.h"
 #include "awd/report/compare_report.h"
 #include "test_files.h"

@@ -17,6 +17,7 @@
 #include "awd/io/text_file.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
+#include "awd/store/run_layout.h"
 #include "awd/store/run_status.h"
 #include "test_files.h"
 
@@ -54,7 +55,7 @@ TEST(RunStatus, SummaryMetricsInOrderOrAnErrorNamingFileAndKey) {
     store::read_summary_metrics(run, {"gap", "name"});
     FAIL() << "accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), store::summary_path(run) + ": no number 'name'");
+    EXPECT_EQ(std::string(e.what()), store::summary_file(store::analysis_dir(run)) + ": no number 'name'");
   }
   test_util::write_solution(run, R"({"training": {"epochs": 12}})", "");
   EXPECT_EQ(store::read_summary_epochs(run), 12.0);
@@ -271,7 +272,7 @@ TEST(Provenance, AComparedAnalysisMustBeItsRunsAndItsFilesUnchanged) {
   EXPECT_NE(test_util::message_of([&] { store::verify_analysis_inputs(run + "/analysis", check); })
                 .find("analysis/summary.json: belongs to another run than " + run + "/config.json"),
             std::string::npos);
-  // An imported analysis records its model with the CRC as a number (awd analyze --model).
+  // An imported analysis of an earlier awd recorded its model with the CRC as a number.
   const auto model = (dir / "model.pt").string(), imported = (dir / "imported").string();
   test_util::write_bytes(model, "model");
   fs::create_directories(imported);

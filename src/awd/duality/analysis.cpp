@@ -139,7 +139,7 @@ torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_
 }
 
 /// SPEC §5 along the top k eigenvectors, found matrix-free, plus the exact
-/// remainder of the other N - k and the ranking certificate (issue 11);
+/// remainder of the other N - k and the ranking certificate;
 /// returns the k eigenvectors [N, k]. The pairs enter in rank-one form.
 torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
                                   const torch::Tensor& x_part, const torch::Tensor& x_test, const DualPairs& pairs,
@@ -188,12 +188,6 @@ void check_memory(const std::string& layer, int64_t N, int64_t K, int64_t k) {
 }
 
 }  // namespace
-
-double analysis_memory_bytes(int64_t N, int64_t K, int64_t k) {
-  const double numbers = k == 0 ? 4.0 * double(N) * double(N) + 2.0 * double(K) * double(N)
-                                : (3.0 * double(k) + 34.0) * double(N) + 2.0 * double(K) * double(k);
-  return 8.0 * numbers;
-}
 
 std::string self_check_failure(const AnalysisResult& r) {
   std::string failure;
@@ -263,7 +257,13 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   const auto x_test = act.test.slice(0, 0, sets.K);
   const auto x_part = act.train.index_select(0, partner);
   const auto pairs = dual_pairs(split, x_part, x_test, ky, act.test_losses.slice(0, 0, sets.K), cfg.delta_scale,
-                                /*full_delta=*/basis_rank == 0, res);
+                                /*full_delta=*/basis_rank == 0);
+  res.pairs_kept = pairs.keep_idx.numel();
+  res.pairs_skipped = pairs.skipped;
+  res.loss_partners = pairs.partner_losses.mean().item<double>();
+  res.test_loss_pairs = pairs.test_losses.mean().item<double>();
+  res.pair_gap = pairs.pair_gap.mean().item<double>();  // dL_p (Eq. 7)
+  res.duality_max_residual = pairs.duality_residual.max().item<double>();
   clock.lap("dual_weights");
 
   // SPEC §5: the basis, all N directions or the top k and the remainder.

@@ -17,12 +17,12 @@ torch::Tensor sample_losses(const torch::Tensor& logits, const torch::Tensor& la
 
 DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch::Tensor& x_test,
                      const torch::Tensor& labels, const torch::Tensor& test_losses, double delta_scale,
-                     bool full_delta, AnalysisResult& res) {
+                     bool full_delta) {
   DualPairs d;
   d.keep_idx = (x_part.norm(2, 1) > 0).nonzero().flatten();
-  res.pairs_kept = d.keep_idx.numel();
-  res.pairs_skipped = x_part.size(0) - res.pairs_kept;
-  if (res.pairs_kept == 0) throw std::runtime_error("every partner activity is zero: no pair has a dual weight");
+  const int64_t kept = d.keep_idx.numel();
+  d.skipped = x_part.size(0) - kept;
+  if (kept == 0) throw std::runtime_error("every partner activity is zero: no pair has a dual weight");
   const auto xp = x_part.index_select(0, d.keep_idx), xt = x_test.index_select(0, d.keep_idx);
   const auto yk = labels.index_select(0, d.keep_idx);
   torch::Tensor shift;  // dW_k x_k [k, m]
@@ -30,14 +30,15 @@ DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch
     const auto dW = dual_weights(split.weight(), xp, xt);  // [k, m, n]
     shift = dW.bmm(xp.unsqueeze(2)).squeeze(2);
     d.delta = delta_scale == 1.0 ? dW : dW * delta_scale;
-    d.norm_delta = d.delta.reshape({res.pairs_kept, -1}).norm(2, 1);
+    d.norm_delta = d.delta.reshape({kept, -1}).norm(2, 1);
   } else {
     shift = (xt - xp).matmul(split.weight().t());
     d.norm_delta = std::abs(delta_scale) * shift.norm(2, 1) / xp.norm(2, 1);
   }
   // z = W x + b: the dual weights change W only, so z(W + dW) = z + dW x.
   const auto z_part = split.preactivation(xp);
-  const auto partner_losses = sample_losses(split.head(z_part), yk);
+  d.partner_losses = sample_losses(split.head(z_part), yk);
+  const auto& partner_losses = d.partner_losses;
   d.test_losses = test_losses.index_select(0, d.keep_idx);
   // Eq. 1 checked directly: the partner's loss at W*_k = W + dW_k.
   const auto z_star = z_part + shift;
@@ -52,10 +53,6 @@ DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch
   d.grad_scale = full_delta ? effective_gradient_scale(d.pair_gap, d.delta)
                             : torch::where(d.norm_delta > 0, d.pair_gap / d.norm_delta.pow(2),
                                            torch::zeros_like(d.norm_delta));
-  res.loss_partners = partner_losses.mean().item<double>();
-  res.test_loss_pairs = d.test_losses.mean().item<double>();
-  res.pair_gap = d.pair_gap.mean().item<double>();
-  res.duality_max_residual = d.duality_residual.max().item<double>();
   return d;
 }
 

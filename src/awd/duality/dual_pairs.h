@@ -20,17 +20,20 @@ struct DualPairs {
   torch::Tensor pair_gap;       ///< l_k (l_k(gamma)) [k]
   torch::Tensor grad_scale;     ///< s_k with g_k = s_k delta_k (Eq. 8)
   torch::Tensor test_losses;    ///< l(u'_k; W) [k]
+  torch::Tensor partner_losses; ///< l(u_k; W) [k]
   torch::Tensor duality_residual;
+  int64_t skipped = 0;          ///< pairs whose partner activity is zero
 };
 
 /// SPEC §3-4: dual weights, pair gaps and effective gradients of the pairs
-/// (x_part, x_test); fills the pair losses and the duality residual of `res`.
+/// (x_part, x_test), their losses and the duality residual; std::runtime_error
+/// when no pair is kept.
 /// With `full_delta` false the weight changes stay in rank-one form: the
 /// logits only ever see dW_k x_k = W dx_k (Eq. 6: (W dx_k) x_k^T x_k / ||x_k||^2),
 /// and ||dW_k||_F = ||W dx_k|| / ||x_k||, so no [k, m, n] tensor is built.
 DualPairs dual_pairs(LayerSplit& split, const torch::Tensor& x_part, const torch::Tensor& x_test,
                      const torch::Tensor& labels, const torch::Tensor& test_losses, double delta_scale,
-                     bool full_delta, AnalysisResult& res);
+                     bool full_delta);
 
 /// Each kept pair's sum_{i <= n_s} gamma_ki theta_ki along the sharpest
 /// columns of `basis` [N, r] (SPEC §5): K x n_s components, never K x N.

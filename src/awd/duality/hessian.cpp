@@ -81,10 +81,14 @@ torch::Tensor layer_hessian(const LayerLinearization& lin, const util::BlockProg
       .reshape({m * n, m * n});
 }
 
+torch::Tensor output_sensitivity(const LayerLinearization& lin, const torch::Tensor& labels) {
+  const auto residual = lin.probs - torch::one_hot(labels, lin.probs.size(1)).to(lin.probs.dtype());
+  return lin.jacobian.transpose(1, 2).bmm(residual.unsqueeze(2)).squeeze(2);  // [S, m]
+}
+
 torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tensor& labels) {
   const int64_t S = lin.activity.size(0);
-  const auto residual = lin.probs - torch::one_hot(labels, lin.probs.size(1)).to(lin.probs.dtype());
-  const auto delta = lin.jacobian.transpose(1, 2).matmul(residual.unsqueeze(2)).squeeze(2);  // [S, m]
+  const auto delta = output_sensitivity(lin, labels);
   const auto grads = (delta.unsqueeze(2) * lin.activity.unsqueeze(1)).reshape({S, -1});
   return grads.t().matmul(grads).div_(double(S));
 }

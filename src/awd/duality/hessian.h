@@ -33,6 +33,9 @@ LayerLinearization linearize_activity(LayerSplit& split, const torch::Tensor& ac
 /// `progress` hears after every block of samples.
 torch::Tensor layer_hessian(const LayerLinearization& lin, const util::BlockProgress& progress = {});
 
+/// delta_j = A_j^T (p_j - e_{y_j}) [S, m]: dl_j/dz_j, so grad_W l_j = vec(delta_j x_j^T).
+torch::Tensor output_sensitivity(const LayerLinearization& lin, const torch::Tensor& labels);
+
 /// Empirical Fisher F = (1/S) sum_j grad l_j grad l_j^T with grad l_j = vec(delta_j x_j^T),
 /// delta_j = A_j^T (p_j - e_{y_j}) (SPEC §5 option).
 torch::Tensor empirical_fisher(const LayerLinearization& lin, const torch::Tensor& labels);

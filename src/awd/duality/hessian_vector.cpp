@@ -43,11 +43,6 @@ torch::Tensor gauss_newton_product(const LayerLinearization& lin, const torch::T
   return out.div_(double(S)).flatten();
 }
 
-torch::Tensor output_sensitivity(const LayerLinearization& lin, const torch::Tensor& labels) {
-  const auto residual = lin.probs - torch::one_hot(labels, lin.probs.size(1)).to(lin.probs.dtype());
-  return lin.jacobian.transpose(1, 2).bmm(residual.unsqueeze(2)).squeeze(2);  // [S, m]
-}
-
 torch::Tensor fisher_product(const torch::Tensor& activity, const torch::Tensor& delta, const torch::Tensor& v) {
   const int64_t S = activity.size(0), n = activity.size(1), m = delta.size(1);
   const auto V = as_matrix(v, m, n);

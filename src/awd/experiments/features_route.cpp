@@ -11,7 +11,9 @@
 #include "awd/experiments/single_run.h"
 #include "awd/io/npy.h"
 #include "awd/store/analysis_files.h"
+#include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
 #include "awd/store/run_status.h"
 #include "awd/util/threads.h"
 
@@ -67,10 +69,7 @@ void read_partners_or_inputs(const FeatureFiles& f, GivenLayer& g) {
 json features_config(const std::vector<std::string>& files, const std::string& dir, const AnalysisConfig& analysis,
                      int threads) {
   json records = json::array();
-  for (const auto& p : files) {
-    const auto r = data::record_file(p);
-    records.push_back({{"path", r.path}, {"bytes", r.bytes}, {"crc32", r.crc32}});
-  }
+  for (const auto& p : files) records.push_back(store::file_json(data::record_file(p)));
   RunConfig cfg;
   cfg.analysis = analysis;
   return {{"features", {{"path", dir}, {"files", records}}}, {"analysis", store::to_json(cfg)["analysis"]},

@@ -15,7 +15,9 @@
 #include "awd/duality/memory_estimate.h"
 #include "awd/duality/torchscript_split.h"
 #include "awd/store/analysis_files.h"
+#include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
+#include "awd/store/data_check.h"
 #include "awd/store/run_status.h"
 #include "awd/util/memory.h"
 #include "awd/util/threads.h"
@@ -27,8 +29,6 @@ namespace {
 
 /// Forward checks need only a few samples; the activities of all are computed once later.
 constexpr int64_t kCheckBatch = 64;
-
-json file_json(const data::FileRecord& f) { return {{"path", f.path}, {"bytes", f.bytes}, {"crc32", f.crc32}}; }
 
 /// Every training sample (none corrupted) and the seeded test subset.
 data::Subset imported_subset(const data::DataFolder& folder, const ImportedModel& m) {
@@ -68,10 +68,10 @@ data::Samples imported_samples(const data::DataFolder& folder, const data::Subse
 json imported_config(const ImportedModel& m, const data::DataFolder& folder, const AnalysisConfig& analysis, int threads) {
   json files = json::array();
   for (const auto* ds : {&folder.train, &folder.test})
-    for (const auto& f : ds->files) files.push_back(file_json(f));
+    for (const auto& f : ds->files) files.push_back(store::file_json(f));
   RunConfig cfg;
   cfg.analysis = analysis;
-  return {{"model", file_json(data::record_file(m.model_path))},
+  return {{"model", store::file_json(data::record_file(m.model_path))},
           {"data", {{"path", m.data_dir}, {"format", folder.format}, {"files", files}, {"n_test", m.n_test},
                     {"seed", m.seed}, {"normalize", {{"mean", m.mean}, {"std", m.std}}}}},
           {"analysis", store::to_json(cfg)["analysis"]},

@@ -7,6 +7,7 @@
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/run_status.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 
@@ -27,7 +28,7 @@ std::string changed_inputs(const std::string& dir, const std::vector<io::FileRec
 /// The first key where the analysis options of `cfg` differ from those the
 /// run's analysis recorded in its summary.json ("" when none).
 std::string analysis_difference(const RunConfig& cfg, const std::string& analysis_dir) {
-  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto path = store::summary_file(analysis_dir);
   const auto summary = store::read_json(path);
   RunConfig analysed;
   try {
@@ -42,7 +43,7 @@ std::string analysis_difference(const RunConfig& cfg, const std::string& analysi
 /// A finished run that has nothing left to do: refused when it was analysed
 /// with other options or its analysis failed a self-check.
 void require_same_analysis(const RunConfig& cfg, const std::string& dir) {
-  const auto analysis = (fs::path(dir) / "analysis").string();
+  const auto analysis = store::analysis_dir(dir);
   if (const auto key = analysis_difference(cfg, analysis); !key.empty())
     throw std::runtime_error(dir + ": already holds a finished run, analysed with other options (summary.json differs at " +
                              key + "); awd analyze " + dir + " --name NAME analyses it again, --force replaces it");
@@ -69,7 +70,7 @@ std::string config_difference(const RunConfig& a, const RunConfig& b, const std:
 Plan plan_run(const RunConfig& cfg, const OutputOptions& out, bool analyse, const std::vector<io::FileRecord>& data_now) {
   const auto state = store::run_state(out.dir, out.keep);
   if (state == store::RunState::kEmpty || state == store::RunState::kUnfinished) return Plan::kTrain;
-  const auto recorded = store::read_config_file((fs::path(out.dir) / "config.json").string());
+  const auto recorded = store::read_config_file(store::config_file(out.dir));
   if (const auto key = config_difference(recorded, cfg, {"threads", "analysis"}); !key.empty()) {
     if (out.force) return Plan::kTrain;
     throw std::runtime_error(out.dir + ": holds a trained run of another configuration (config.json differs at " + key +

@@ -16,6 +16,7 @@
 #include "awd/experiments/run_plan.h"
 #include "awd/experiments/trajectory.h"
 #include "awd/store/analysis_files.h"
+#include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
@@ -27,6 +28,7 @@
 #include "awd/train/learners.h"
 #include "awd/util/memory.h"
 #include "awd/util/threads.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 
@@ -245,7 +247,7 @@ AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   const auto plan = plan_run(cfg, out, true, files_of(folder));
   if (plan == Plan::kFinished) {
     AnalysisOutput done;
-    done.dir = (fs::path(out.dir) / "analysis").string();
+    done.dir = store::analysis_dir(out.dir);
     done.table = "already finished: " + out.dir + " holds this run, trained and analysed with these options " +
                  "(--force trains it again)\n";
     return done;
@@ -259,7 +261,7 @@ AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   }
   if (!exchange->writes_outputs()) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
-  return analyze_on(out.dir, cfg, folder, "analysis", true);
+  return analyze_on(out.dir, cfg, folder, store::kRunAnalysis, true);
 }
 
 store::InputFiles read_inputs(const RunConfig& base) {

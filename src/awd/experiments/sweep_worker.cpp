@@ -1,5 +1,7 @@
 // run_sweep: one worker of a sweep folder, which may share it with others
 // (sweep.h, docs/cluster.md). Torch-free.
+#include "awd/experiments/sweep_worker.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@
 #include <vector>
 
 #include "awd/experiments/exit_codes.h"
-#include "awd/experiments/sweep.h"
+#include "awd/experiments/sweep_worker.h"
 #include "awd/io/claim_file.h"
 #include "awd/io/process.h"
 #include "awd/io/text_file.h"

@@ -23,6 +23,7 @@
 #include "awd/report/report.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 
@@ -79,7 +80,7 @@ std::pair<double, double> loglog_fit(const std::vector<double>& x, const std::ve
 std::vector<double> solution_metrics(const fs::path& dir) {
   auto m = store::read_summary_metrics(
       dir.string(), {"test_error", "gap", "pair_gap", "sum_dL", "dL_sharp", "dL_flat", "n_sharp", "weight_norm"});
-  const auto directions = (dir / "analysis" / "directions.csv").string();
+  const auto directions = store::table_file(store::analysis_dir(dir.string()), "directions");
   const auto ranks = read_csv_columns(directions, {"S_w", "sigma_g", "sigma_w", "lambda"});
   if (ranks.empty()) throw std::runtime_error(directions + ": no directions");
   double lambda_max = -HUGE_VAL;

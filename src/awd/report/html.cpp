@@ -85,7 +85,7 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-std::string summary_table(const io::CsvTable& t) {
+std::string html_table(const io::CsvTable& t) {
   struct Col { std::string title; size_t mean; long std; };
   std::vector<Col> cols;
   for (size_t i = 0; i < t.header.size(); ++i) {
@@ -123,7 +123,7 @@ std::string summary_table(const io::CsvTable& t) {
   return s.str();
 }
 
-std::string csv_html_table(const std::string& path) { return summary_table(io::read_csv(path)); }
+std::string csv_html_table(const std::string& path) { return html_table(io::read_csv(path)); }
 
 void write_report_html(const std::string& report_dir, const std::string& title, const std::string& parameter,
                        const FigureSet& figure_set, const std::string& extra_html,
@@ -141,7 +141,7 @@ void write_report_html(const std::string& report_dir, const std::string& title, 
     << "<a href=\"solutions.csv\">solutions.csv</a>.</p>\n";
   if (!figure_set.warning.empty()) s << "<p class=\"warning\">" << html_escape(figure_set.warning) << "</p>\n";
   s << "<h2>Summary</h2>\n<p>Means ± standard deviations over the finished repeats of each value.</p>\n"
-    << summary_table(summary) << extra_html;
+    << html_table(summary) << extra_html;
 
   s << figures_html(figure_set) << tail_html << "</body>\n</html>\n";
   io::write_atomic((fs::path(report_dir) / "report.html").string(), s.str());

@@ -16,7 +16,7 @@ std::string html_escape(const std::string& s);
 /// A CSV table as an HTML table; each X_mean with its X_std becomes one
 /// "mean ± std" column. Statistics to 4 significant digits, the first
 /// columns (value, lr, ...) to 6 so that they stay recognisable.
-std::string summary_table(const io::CsvTable& t);
+std::string html_table(const io::CsvTable& t);
 
 /// Writes report_dir/report.html: one page that needs no network (inline CSS,
 /// relative image links) with `title`, the swept `parameter`, the table of

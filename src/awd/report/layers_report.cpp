@@ -15,6 +15,7 @@
 #include "awd/report/html.h"
 #include "awd/store/config_json.h"
 #include "awd/store/layers_record.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +45,7 @@ struct LayerRow {
 /// cover the sharp ones (n_s).
 std::string certificate(const std::string& folder, const LayerRow& row) {
   if (row.at("directions") >= row.at("N")) return "exact";
-  const auto path = (fs::path(folder) / "summary.json").string();
+  const auto path = store::summary_file(folder);
   const auto j = store::read_json(path);
   const nlohmann::json::json_pointer at("/top_k/certificate");
   if (!j.contains(at)) throw std::runtime_error(path + ": a top-k analysis without top_k.certificate");

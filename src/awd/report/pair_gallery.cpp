@@ -18,6 +18,7 @@
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
 #include "awd/store/config_json.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +45,7 @@ struct ImageData {
 class ImageFolders {
  public:
   ImageData of(const std::string& analysis_dir) {
-    const auto summary = store::read_json((fs::path(analysis_dir) / "summary.json").string());
+    const auto summary = store::read_json(store::summary_file(analysis_dir));
     const nlohmann::json::json_pointer where("/config/data/path");
     const auto path = summary.contains(where) && summary[where].is_string() ? summary[where].get<std::string>()
                                                                             : std::string();

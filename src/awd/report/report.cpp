@@ -18,6 +18,7 @@
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -50,7 +51,7 @@ struct SweepSolutions {
 };
 
 std::string directions_csv(const std::string& run_dir) {
-  return (fs::path(run_dir) / "analysis" / "directions.csv").string();
+  return store::table_file(store::analysis_dir(run_dir), "directions");
 }
 
 SweepSolutions read_sweep_solutions(const std::string& sweep_dir, const SweepSpec& spec) {
@@ -64,7 +65,7 @@ SweepSolutions read_sweep_solutions(const std::string& sweep_dir, const SweepSpe
         continue;
       }
       const FailedSolution failed{spec.values[v].str(), r, dir, ""};
-      const auto check = store::recorded_self_check_failure((fs::path(dir) / "analysis").string());
+      const auto check = store::recorded_self_check_failure(store::analysis_dir(dir));
       if (!check.empty()) {
         out.failed.push_back(failed);
         out.failed.back().reason = "self-check failed: " + check;
@@ -176,11 +177,12 @@ std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec, con
   for (size_t v = 0; v < spec.values.size(); ++v)
     for (const auto& s : sols) {
       if (s.value != v) continue;
-      const auto path = fs::path(experiments::solution_dir(sweep_dir, spec, v, s.repeat)) / "analysis" / "spectrum.csv";
+      const auto path =
+          store::table_file(store::analysis_dir(experiments::solution_dir(sweep_dir, spec, v, s.repeat)), "spectrum");
       if (!fs::exists(path)) continue;
       std::vector<std::vector<double>> rows;
       try {
-        rows = io::read_csv_columns(path.string(), {"t", "density"});  // one row: t, density
+        rows = io::read_csv_columns(path, {"t", "density"});  // one row: t, density
       } catch (const std::exception&) {
         continue;  // the figure shows another repeat's
       }
@@ -200,7 +202,7 @@ std::vector<GalleryRequest> gallery_requests(const std::string& sweep_dir, const
   for (size_t v = 0; v < spec.values.size(); ++v)
     for (const auto& s : sols)
       if (s.value == v) {
-        requests.push_back({(fs::path(experiments::solution_dir(sweep_dir, spec, v, s.repeat)) / "analysis").string(),
+        requests.push_back({store::analysis_dir(experiments::solution_dir(sweep_dir, spec, v, s.repeat)),
                             "pairs_" + std::to_string(v + 1),
                             spec.parameter + " = " + spec.values[v].str() + ", repeat " + std::to_string(s.repeat)});
         break;

@@ -17,6 +17,7 @@
 #include "awd/report/html.h"
 #include "awd/store/config_json.h"
 #include "awd/store/snapshots.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -43,7 +44,7 @@ double number(const json& j, const char* key, const std::string& path) {
 
 Snapshot read_snapshot(const std::string& run_dir, int64_t epoch) {
   const fs::path dir = store::trajectory_analysis_dir(run_dir, epoch);
-  const auto summary_path = (dir / "summary.json").string();
+  const auto summary_path = store::summary_file(dir.string());
   const json s = store::read_json(summary_path);
   const auto directions = io::read_csv((dir / "directions.csv").string());
   if (directions.rows.empty()) throw std::runtime_error(directions.path + ": no directions");

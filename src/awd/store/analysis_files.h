@@ -71,9 +71,4 @@ std::string imported_summary_json(const nlohmann::json& config, const AnalysisCo
 void save_imported_analysis(const std::string& dir, const nlohmann::json& config, const AnalysisConfig& analysis,
                             const data::Subset& subset, const duality::AnalysisResult& result);
 
-/// A short table a person reads at a glance: the training line, then analysis_table.
-std::string summary_table(const train::TrainResult& training, const duality::AnalysisResult& result);
-/// The analysis lines of the table (layer, errors, losses, gaps, Eq. 10-11, duality).
-std::string analysis_table(const duality::AnalysisResult& result);
-
 }  // namespace awd::store

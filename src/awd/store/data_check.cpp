@@ -8,6 +8,7 @@
 #include "awd/io/text_file.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -15,13 +16,11 @@ using nlohmann::json;
 namespace awd::store {
 namespace {
 
-std::string config_path_of(const std::string& run_dir) { return (fs::path(run_dir) / "config.json").string(); }
-
 /// The path as the records hold it.
 std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
 
 /// A record {path, bytes, crc32}; the CRC as 8 hex digits, or as the number
-/// the import routes write (--model, --features).
+/// the import routes of earlier awd versions wrote (--model, --features).
 io::FileRecord file_from_json(const json& f) {
   const auto& c = f.at("crc32");
   uint32_t value = 0;
@@ -51,10 +50,13 @@ std::vector<io::FileRecord> imported_files(const json& config) {
 
 }  // namespace
 
+json file_json(const io::FileRecord& file) {
+  return {{"path", absolute(file.path)}, {"bytes", file.bytes}, {"crc32", io::crc32_hex(file.crc32)}};
+}
+
 json files_json(const std::vector<io::FileRecord>& files) {
   json out = json::array();
-  for (const auto& f : files)
-    out.push_back({{"path", absolute(f.path)}, {"bytes", f.bytes}, {"crc32", io::crc32_hex(f.crc32)}});
+  for (const auto& f : files) out.push_back(file_json(f));
   return out;
 }
 
@@ -73,7 +75,7 @@ std::vector<io::FileRecord> recorded_files(const std::string& path, const std::s
 }
 
 std::vector<io::FileRecord> recorded_data_files(const std::string& run_dir) {
-  return recorded_files(config_path_of(run_dir), "data_files");
+  return recorded_files(config_file(run_dir), "data_files");
 }
 
 void DataFileCheck::know(const std::vector<io::FileRecord>& files) {
@@ -100,7 +102,7 @@ void DataFileCheck::verify(const std::vector<io::FileRecord>& recorded, const st
 }
 
 void DataFileCheck::verify(const std::string& run_dir) {
-  verify(recorded_data_files(run_dir), config_path_of(run_dir), "the run was trained");
+  verify(recorded_data_files(run_dir), config_file(run_dir), "the run was trained");
 }
 
 void require_recorded(const std::vector<io::FileRecord>& recorded, const std::string& record,
@@ -117,11 +119,11 @@ void require_recorded(const std::vector<io::FileRecord>& recorded, const std::st
 }
 
 void require_recorded(const std::string& run_dir, const std::vector<io::FileRecord>& read) {
-  require_recorded(recorded_data_files(run_dir), config_path_of(run_dir), read);
+  require_recorded(recorded_data_files(run_dir), config_file(run_dir), read);
 }
 
 void verify_run_inputs(const std::string& run_dir, const std::vector<io::FileRecord>& data_now) {
-  const auto config = config_path_of(run_dir);
+  const auto config = config_file(run_dir);
   require_recorded(run_dir, data_now);
   DataFileCheck check;
   check.know(data_now);
@@ -131,13 +133,13 @@ void verify_run_inputs(const std::string& run_dir, const std::vector<io::FileRec
 
 void verify_analysis_inputs(const std::string& analysis_dir, DataFileCheck& check) {
   const fs::path dir = fs::weakly_canonical(analysis_dir);
-  const auto summary = (fs::path(analysis_dir) / "summary.json").string();
+  const auto summary = summary_file(analysis_dir);
   if (inspect_folder(dir.parent_path().string()).kind == FolderKind::kRun) {
     const auto run = dir.parent_path().string();
     if (!analysis_finished(run, dir.filename().string()))
-      throw std::runtime_error(summary + ": belongs to another run than " + config_path_of(run) +
+      throw std::runtime_error(summary + ": belongs to another run than " + config_file(run) +
                                " (its run_id differs: an analysis of a replaced run)");
-    check.verify(recorded_data_files(run), config_path_of(run), "the run was trained");
+    check.verify(recorded_data_files(run), config_file(run), "the run was trained");
     return;
   }
   std::vector<io::FileRecord> files;

@@ -19,8 +19,11 @@ struct InputFiles {
   std::vector<io::FileRecord> data, init;
 };
 
-/// Records as config.json, sweep.json and request.json hold them: absolute
-/// path, bytes, CRC-32 as 8 hex digits.
+/// A file's record as every awd file holds it (config.json, sweep.json,
+/// request.json, an imported analysis' summary.json): absolute path, bytes,
+/// CRC-32 as 8 hex digits.
+nlohmann::json file_json(const io::FileRecord& file);
+/// file_json of each.
 nlohmann::json files_json(const std::vector<io::FileRecord>& files);
 /// The records `key` ("data_files", "init_files") of the JSON file `path`
 /// (none when it records none); an error naming the file when unreadable.

@@ -14,6 +14,7 @@
 #include "awd/store/config_json.h"
 #include "awd/store/weights_folder.h"
 #include "awd/util/threads.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -114,7 +115,7 @@ std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::
   // Then one rename turns the old run into this unfinished one (its results
   // no longer carry the id of config.json); what is left of it goes next.
   own_folder(dir, FolderKind::kRun, keep);
-  io::write_atomic(join(dir, "config.json"), j.dump(1) + "\n");
+  io::write_atomic(config_file(dir), j.dump(1) + "\n");
   clear_run_dir(dir, keep);
   return run_id;
 }
@@ -126,11 +127,11 @@ void save_trained(const std::string& dir, const std::string& run_id, models::Cla
   if (!result.noise.empty()) io::write_atomic(join(dir, "noise.csv"), noise_csv(result.noise));
   auto t = training_json(result);
   t["run_id"] = run_id;
-  io::write_atomic(join(dir, "training.json"), t.dump(1) + "\n");
+  io::write_atomic(training_file(dir), t.dump(1) + "\n");
 }
 
 RunConfig load_run_config(const std::string& dir) {
-  const auto path = join(dir, "config.json");
+  const auto path = config_file(dir);
   if (!fs::exists(path)) throw std::runtime_error(dir + ": not a run directory (no config.json)");
   RunConfig cfg;
   update_from_json(cfg, read_json(path), path);
@@ -140,8 +141,8 @@ RunConfig load_run_config(const std::string& dir) {
 SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
   SavedRun run;
   run.config = load_run_config(dir);
-  const auto tpath = join(dir, "training.json");
-  const auto cpath = join(dir, "config.json");
+  const auto tpath = training_file(dir);
+  const auto cpath = config_file(dir);
   if (!fs::exists(tpath)) throw std::runtime_error(dir + ": the run did not finish (no training.json)");
   if (!training_finished(dir))
     throw std::runtime_error(tpath + ": belongs to another run than " + cpath +

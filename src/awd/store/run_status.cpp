@@ -12,6 +12,7 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/folder_kind.h"
+#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -28,7 +29,7 @@ void prepare_output_dir(const std::string& dir) {
 
 void prepare_analysis_dir(const std::string& dir, bool force) {
   require_folder_kind(dir, FolderKind::kAnalysis);
-  if (!force && fs::exists(fs::path(dir) / "summary.json"))
+  if (!force && fs::exists(summary_file(dir)))
     throw std::runtime_error(dir + ": already holds a finished analysis (summary.json); use --force to overwrite");
   prepare_output_dir(dir);
   own_folder(dir, FolderKind::kAnalysis);
@@ -56,7 +57,7 @@ std::optional<std::string> recorded_run_id(const fs::path& path) {
 
 /// `file` exists and carries the run id of RUN_DIR/config.json.
 bool belongs_to_run(const fs::path& run_dir, const fs::path& file) {
-  const auto run = recorded_run_id(run_dir / "config.json");
+  const auto run = recorded_run_id(config_file(run_dir.string()));
   const auto own = recorded_run_id(file);
   return run && own && *run == *own;
 }
@@ -71,16 +72,12 @@ std::string new_run_id() {
   return hex;
 }
 
-std::string summary_path(const std::string& run_dir) {
-  return (fs::path(run_dir) / "analysis" / "summary.json").string();
-}
-
 bool training_finished(const std::string& run_dir) {
-  return belongs_to_run(run_dir, fs::path(run_dir) / "training.json");
+  return belongs_to_run(run_dir, training_file(run_dir));
 }
 
 bool analysis_finished(const std::string& run_dir, const std::string& name) {
-  return belongs_to_run(run_dir, fs::path(run_dir) / name / "summary.json");
+  return belongs_to_run(run_dir, summary_file(analysis_dir(run_dir, name)));
 }
 
 bool analysis_passed(const std::string& run_dir, const std::string& name) {
@@ -89,7 +86,7 @@ bool analysis_passed(const std::string& run_dir, const std::string& name) {
 
 std::string recorded_self_check_failure(const std::string& analysis_dir) {
   try {
-    const auto j = json::parse(io::read_text((fs::path(analysis_dir) / "summary.json").string()));
+    const auto j = json::parse(io::read_text(summary_file(analysis_dir)));
     const auto check = j.value("self_check", json::object());
     if (!check.is_object() || check.value("passed", true) != false) return "";
     const auto failure = check.value("failure", std::string());
@@ -102,7 +99,7 @@ std::string recorded_self_check_failure(const std::string& analysis_dir) {
 bool training_diverged(const std::string& run_dir) {
   if (!training_finished(run_dir)) return false;
   try {
-    return json::parse(io::read_text((fs::path(run_dir) / "training.json").string())).value("stop_reason", "") ==
+    return json::parse(io::read_text(training_file(run_dir))).value("stop_reason", "") ==
            "diverged";
   } catch (const std::exception&) {
     return false;
@@ -115,7 +112,7 @@ bool solution_finished(const std::string& run_dir) {
 
 RunState run_state(const std::string& dir, const std::vector<std::string>& keep) {
   require_folder_kind(dir, FolderKind::kRun, keep);
-  if (!fs::exists(fs::path(dir) / "config.json")) return RunState::kEmpty;
+  if (!fs::exists(config_file(dir))) return RunState::kEmpty;
   if (!training_finished(dir)) return RunState::kUnfinished;
   if (training_diverged(dir)) return RunState::kDiverged;
   return analysis_finished(dir) ? RunState::kAnalysed : RunState::kTrained;
@@ -123,7 +120,7 @@ RunState run_state(const std::string& dir, const std::vector<std::string>& keep)
 
 void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep) {
   auto kept = keep;
-  kept.push_back("config.json");
+  kept.push_back(kConfigFile);
   remove_awd_files(dir, FolderKind::kRun, kept);
 }
 
@@ -155,11 +152,11 @@ std::vector<double> summary_numbers(const std::string& path, const std::vector<s
 }  // namespace
 
 std::vector<double> read_summary_metrics(const std::string& run_dir, const std::vector<std::string>& keys) {
-  return summary_numbers(summary_path(run_dir), keys);
+  return summary_numbers(summary_file(analysis_dir(run_dir)), keys);
 }
 
 std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const std::vector<std::string>& keys) {
-  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto path = summary_file(analysis_dir);
   if (!fs::is_regular_file(path))
     throw std::runtime_error(analysis_dir + ": no summary.json (not an analysis folder)");
   return summary_numbers(path, keys);
@@ -167,7 +164,7 @@ std::vector<double> read_analysis_metrics(const std::string& analysis_dir, const
 
 double read_analysis_number_or(const std::string& analysis_dir, const std::string& pointer, double fallback) {
   read_analysis_metrics(analysis_dir, {});  // a missing folder or file: the usual errors
-  const auto path = (fs::path(analysis_dir) / "summary.json").string();
+  const auto path = summary_file(analysis_dir);
   const auto j = read_summary(path);
   const json::json_pointer at(pointer);
   if (!j.contains(at)) return fallback;
@@ -176,7 +173,7 @@ double read_analysis_number_or(const std::string& analysis_dir, const std::strin
 }
 
 double read_summary_epochs(const std::string& run_dir) {
-  const auto j = read_summary(summary_path(run_dir));
+  const auto j = read_summary(summary_file(analysis_dir(run_dir)));
   const auto t = j.value("training", json::object());
   return t.contains("epochs") && t.at("epochs").is_number() ? t.at("epochs").get<double>() : NAN;
 }

@@ -29,9 +29,6 @@ void prepare_analysis_dir(const std::string& dir, bool force);
 /// A fresh run id: 16 hex digits from the operating system's random source.
 std::string new_run_id();
 
-/// RUN_DIR/analysis/summary.json: written last by the analysis of `awd run`.
-std::string summary_path(const std::string& run_dir);
-
 /// RUN_DIR/training.json exists and belongs to the run of RUN_DIR/config.json.
 bool training_finished(const std::string& run_dir);
 
