@@ -189,7 +189,7 @@ const std::vector<Figure>& overlay_figures() {
       {"overlay_lambda_max", "",
        "Largest eigenvalue lambda_max of the analysed layer's basis matrix against epoch (means over repeats).",
        "trajectories_mean.csv", "epoch", nullptr, true, {{"lambda_max"}},
-       "epoch", "λ_max", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
+       "epoch", "λ_{max}", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
       {"overlay_test_error", "",
        "Test error of the snapshots against epoch (means over repeats).",
        "trajectories_mean.csv", "epoch", nullptr, true, {{"test_error"}},
