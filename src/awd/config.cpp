@@ -63,9 +63,6 @@ void validate(const RunConfig& c) {
   require(c.train.warmup_epochs >= 0, "warmup_epochs must be non-negative");
   require(c.train.eval_every >= 0, "eval_every must be non-negative (0 = auto)");
   require(c.train.analyze_every >= 0, "analyze_every must be non-negative (0 = off)");
-  require(c.train.analyze_every == 0 ||
-              (c.learners.count == 1 && c.learners.backend == Backend::kLocal && c.learners.noise_every == 0),
-          "analyze_every is not available with several learners, the gloo backend or the noise record yet");
   for (size_t i = 0; i < c.train.lr_steps.size(); ++i)
     require(c.train.lr_steps[i] >= 1 && (i == 0 || c.train.lr_steps[i] > c.train.lr_steps[i - 1]),
             "lr_steps must be increasing epochs, each at least 1");

@@ -7,6 +7,7 @@
 
 #include "awd/experiments/exit_codes.h"
 #include "awd/experiments/single_run.h"
+#include "awd/report/trajectory_report.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "options.h"
@@ -45,6 +46,9 @@ Subcommand add_solve(CLI::App& app) {
             if (!inputs.data.empty()) out.expected = experiments::ExpectedInputs{inputs, request};
             const auto r = experiments::run_solution(cfg, out);
             if (!secondary) std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
+            // As awd run draws it: the sweep's report overlays these, and each solution keeps its own.
+            if (!secondary && cfg.train.analyze_every > 0)
+              std::printf("%s", report::write_trajectory_report(a->dir).c_str());
             return experiments::kExitOk;
           }};
 }

@@ -3,7 +3,7 @@
 # the same weights (to float rounding, dropout on) for SSGD and DPSGD with 2 and 4
 # processes, only rank 0 writes a run directory and prints, and a rank killed
 # mid-training is named by the launcher and by the survivors, which stop.
-#   gloo_train_test.sh AWD SHARED_DATA same|killed|resnet   (three ctest entries, each short; lib.sh test_data: which data)
+#   gloo_train_test.sh AWD SHARED_DATA same|killed|resnet|trajectory   (four ctest entries, each short; lib.sh test_data: which data)
 MODE=$3
 AWD=$(realpath "$1")
 . "$(dirname "$0")/lib.sh" awd-gloo-train
@@ -79,6 +79,39 @@ assert s["eq10_residual"] < 1e-12 and s["duality_max_residual"] < 1e-10, (s["eq1
 epochs = [h["epoch"] for h in t["history"]]
 assert t["epochs"] == 3 and t["eval_every"] == 5 and epochs == [3], t
 assert all(0 <= h["test_error"] <= 1 for h in t["history"]), t
+PY
+done
+fi
+
+# --analyze-every over Gloo: rank 0 analyses each snapshot (the mean weights)
+# while the other rank waits for it, longer than the Gloo timeout; the weights
+# are bit for bit those of the same launch without snapshots, and the last
+# snapshot's analysis is the end-of-training analysis.
+if [ "$MODE" = trajectory ]; then
+# 1000 test samples: each analysis takes longer than the 3 s Gloo timeout (a few s
+# on an idle machine; the other rank's wait is logged by rank 0's progress).
+TRAJ=(--data "$MNIST" -M 20 --n-test 1000 --max-epoch 3 --fixed-epochs -B 10 -d 0.1 --backend gloo --learners 2)
+for algo in ssgd dpsgd; do
+  for k in 0 2; do
+    mkdir -p "$T/$algo-$k"
+    if (cd "$T/$algo-$k" && AWD_GLOO_TIMEOUT=3 timeout 600 "$AWD" launch -n 2 -- "$AWD" run "${TRAJ[@]}" \
+      --algo $algo --analyze-every $k -o run >"$T/out" 2>"$T/err"); then ok; else bad "$algo k=$k: $(cat "$T/err")"; fi
+  done
+  for f in $(cd "$T/$algo-0/run/weights" && ls *.npy); do
+    cmp -s "$T/$algo-0/run/weights/$f" "$T/$algo-2/run/weights/$f" && ok || bad "$algo: $f differs with snapshots"
+  done
+  for e in 0000 0002 0003; do
+    [ -s "$T/$algo-2/run/trajectory/epoch-$e/summary.json" ] && ok || bad "$algo: no analysis of epoch $e"
+  done
+  for f in directions.csv pairs.csv coverage.csv; do
+    cmp -s "$T/$algo-2/run/analysis/$f" "$T/$algo-2/run/trajectory/epoch-0003/$f" && ok ||
+      bad "$algo: last snapshot vs analysis: $f differs"
+  done
+  # Each snapshot's analysis outlasted the timeout the waiting rank's collectives have.
+  /usr/bin/python3 - "$T/$algo-2/run/trajectory" <<'PY' || echo "note: $algo: an analysis took under 3 s (idle machine?)"
+import json, sys
+t = [sum(json.load(open("%s/epoch-%04d/summary.json" % (sys.argv[1], e)))["seconds"].values()) for e in (0, 2)]
+assert min(t) > 3, t
 PY
 done
 fi

@@ -36,6 +36,11 @@ class Exchange {
   /// distinct members of {a-1, a, a+1} (mod n), summed in that order and
   /// divided by their count; "all" is every learner (= mean()).
   virtual LearnerTensors mix(const LearnerTensors& tensors, Mixing mixing) = 0;
+  /// The process that writes outputs calls this once it has done the work
+  /// `key` names (the same key on every process); the others return only then,
+  /// however long it took: the analysis of a snapshot between two epochs may
+  /// outlast any collective's timeout, and no collective runs meanwhile.
+  virtual void wait_for_writer(const std::string& key) = 0;
 };
 
 /// The exchange a run asks for: local_exchange for Backend::kLocal, one

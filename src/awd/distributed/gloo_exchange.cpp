@@ -135,6 +135,21 @@ class GlooExchange final : public Exchange {
     return LearnerTensors(1, unflatten(sum, t.front()));
   }
 
+  void wait_for_writer(const std::string& key) override {
+    const std::string done = "awd/writer/" + key;
+    try {
+      if (o_.rank == 0) {
+        store_->set(done, bytes("done"));
+        return;
+      }
+      // Polled rather than store_->wait(), which gives up after the Gloo timeout.
+      // A rank 0 that dies takes its store with it, and check() then throws.
+      while (!store_->check({done})) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } catch (const std::exception& e) {
+      fail(lost_message("waiting for rank 0 (" + key + ")", 0, e));
+    }
+  }
+
  private:
   std::chrono::milliseconds timeout() const {
     return std::chrono::milliseconds(static_cast<int64_t>(o_.timeout_seconds * 1000));

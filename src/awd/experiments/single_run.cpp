@@ -60,14 +60,22 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   // From here the folder holds this run, unfinished, and nothing of the one it replaces.
   const auto run_id = writes ? store::begin_run(out.dir, cfg, folder, subset, init_files, out.keep) : "";
   auto progress = out.progress && writes ? train::stderr_progress() : train::EpochCallback{};
+  // The snapshots are of `model`: with several learners it holds their mean
+  // weights at the end of every epoch. Only the writing process analyses them;
+  // the others wait for it before the next epoch's first collective.
   std::optional<Trajectory> trajectory;
-  if (cfg.train.analyze_every > 0 && writes) {
-    trajectory.emplace(out.dir, run_id, cfg, subset, samples, training_threads(cfg), out.progress);
-    trajectory->take(*model, training_so_far(train::EpochRecord{0, false}));
-    progress = [&trajectory, &model, print = progress](const train::EpochRecord& r, const TrainConfig& c) {
+  if (cfg.train.analyze_every > 0) {
+    if (writes) {
+      trajectory.emplace(out.dir, run_id, cfg, subset, samples, training_threads(cfg), out.progress);
+      trajectory->take(*model, training_so_far(train::EpochRecord{0, false}));
+    }
+    exchange.wait_for_writer(store::epoch_folder(0));
+    progress = [&trajectory, &model, &exchange, print = progress](const train::EpochRecord& r, const TrainConfig& c) {
       if (print) print(r, c);
+      if (r.epoch % c.analyze_every != 0) return;
       const double loss = r.evaluated ? r.train_loss : r.minibatch_loss;
-      if (trajectory->due(r.epoch) && std::isfinite(loss)) trajectory->take(*model, training_so_far(r));
+      if (trajectory && std::isfinite(loss)) trajectory->take(*model, training_so_far(r));
+      exchange.wait_for_writer(store::epoch_folder(r.epoch));
     };
   }
   const auto result = plain_sgd(cfg.learners)

@@ -20,9 +20,6 @@ class Trajectory {
   Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, const data::Subset& subset,
              const data::Samples& samples, int training_threads, bool progress);
 
-  /// Whether epoch `epoch` (0 = before training) is one of 0, k, 2k, ...
-  bool due(int64_t epoch) const { return epoch % cfg_.train.analyze_every == 0; }
-
   /// Saves `model` as the snapshot of epoch `training.epochs` and analyses it
   /// into its trajectory folder. Neither LibTorch's default generator (dropout)
   /// nor `model` is changed, and the generators of shuffling and augmentation

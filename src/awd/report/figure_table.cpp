@@ -172,4 +172,30 @@ const std::vector<Figure>& trajectory_figures() {
   return kFigures;
 }
 
+// The trajectories of a sweep's solutions side by side (trajectory_overlay.cpp), one curve per
+// swept value: the mean over its repeats at each snapshot epoch.
+const std::vector<Figure>& overlay_figures() {
+  static const std::vector<Figure> kFigures = {
+      {"overlay_dL_sharp", "",
+       "Part of the generalization gap from the sharp directions, dL_s (Eq. 11), against epoch "
+       "(means over repeats).",
+       "trajectories_mean.csv", "epoch", nullptr, true, {{"dL_s"}},
+       "epoch", "ΔL_s (nats)", Scale::kLinear, Scale::kLinear, "linespoints lw 2 pt 7"},
+      {"overlay_dL_flat", "",
+       "Part of the generalization gap from the flat directions, dL_f (Eq. 11), against epoch "
+       "(means over repeats).",
+       "trajectories_mean.csv", "epoch", nullptr, true, {{"dL_f"}},
+       "epoch", "ΔL_f (nats)", Scale::kLinear, Scale::kLinear, "linespoints lw 2 pt 7"},
+      {"overlay_lambda_max", "",
+       "Largest eigenvalue lambda_max of the analysed layer's basis matrix against epoch (means over repeats).",
+       "trajectories_mean.csv", "epoch", nullptr, true, {{"lambda_max"}},
+       "epoch", "λ_{max}", Scale::kLinear, Scale::kAuto, "linespoints lw 2 pt 7"},
+      {"overlay_test_error", "",
+       "Test error of the snapshots against epoch (means over repeats).",
+       "trajectories_mean.csv", "epoch", nullptr, true, {{"test_error"}},
+       "epoch", "test error", Scale::kLinear, Scale::kLinear, "linespoints lw 2 pt 7"},
+  };
+  return kFigures;
+}
+
 }  // namespace awd::report

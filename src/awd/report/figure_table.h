@@ -51,4 +51,9 @@ const std::vector<Figure>& folder_figures();
 /// column) from its trajectory_ranks.csv.
 const std::vector<Figure>& trajectory_figures();
 
+/// The figures a sweep or compare report adds when its solutions were analysed
+/// along training (trajectory_overlay.h): against epoch from its
+/// trajectories_mean.csv, one curve per swept value.
+const std::vector<Figure>& overlay_figures();
+
 }  // namespace awd::report

@@ -15,6 +15,7 @@
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
 #include "awd/report/pair_gallery.h"
+#include "awd/report/trajectory_overlay.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_status.h"
@@ -238,6 +239,15 @@ std::string failures_html(const std::vector<FailedSolution>& failures) {
   return s + "</ul>\n";
 }
 
+/// The finished solutions, for the overlay of their trajectories (those that have one).
+std::vector<OverlayRun> overlay_runs(const std::string& sweep_dir, const SweepSpec& spec,
+                                     const std::vector<Solution>& sols) {
+  std::vector<OverlayRun> runs;
+  for (const auto& s : sols)
+    runs.push_back({spec.values[s.value].str(), s.repeat, experiments::solution_dir(sweep_dir, spec, s.value, s.repeat)});
+  return runs;
+}
+
 /// The sweep figures and the addition's, with one warning line for both.
 FigureSet draw_figures(const fs::path& rdir, const std::string& parameter, const ReportAddition& addition) {
   auto figures = make_figures(rdir.string(), parameter);
@@ -335,6 +345,9 @@ std::string write_report(const std::string& sweep_dir, const ReportAddition& add
     io::write_atomic((rdir / "spectra.csv").string(), spectra);
     add.figures.push_back(spectrum_figure());
   }
+  const auto overlay = write_trajectory_overlay(rdir.string(), overlay_runs(sweep_dir, spec, sols.finished));
+  add.figures.insert(add.figures.end(), overlay.figures.begin(), overlay.figures.end());
+  add.html += overlay.html;
   const auto figures = draw_figures(rdir, spec.parameter, add);
   if (!figures.warning.empty()) std::fprintf(stderr, "awd: warning: %s\n", figures.warning.c_str());
   const auto gallery = write_galleries(gallery_requests(sweep_dir, spec, sols.finished), rdir.string());

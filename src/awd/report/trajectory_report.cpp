@@ -92,27 +92,37 @@ std::string ranks_csv(const std::vector<Snapshot>& snaps) {
 
 }  // namespace
 
+namespace {
+
+std::vector<Snapshot> read_snapshots(const std::string& run_dir) {
+  const auto epochs = store::trajectory_epochs(run_dir);
+  if (epochs.empty())
+    throw std::runtime_error(store::trajectory_dir(run_dir) + ": no analysis along training (train with --analyze-every)");
+  std::vector<Snapshot> snaps;
+  for (auto e : epochs) snaps.push_back(read_snapshot(run_dir, e));
+  return snaps;
+}
+
+}  // namespace
+
+std::string trajectory_csv_of(const std::string& run_dir) { return trajectory_csv(read_snapshots(run_dir)); }
+
 std::string write_trajectory_report(const std::string& run_dir, const std::string& gnuplot) {
   const auto dir = store::trajectory_dir(run_dir);
-  const auto epochs = store::trajectory_epochs(run_dir);
-  if (epochs.empty()) throw std::runtime_error(dir + ": no analysis along training (train with --analyze-every)");
-  std::vector<Snapshot> snaps;
+  const auto snaps = read_snapshots(run_dir);
   std::vector<std::string> values;
-  for (auto e : epochs) {
-    snaps.push_back(read_snapshot(run_dir, e));
-    values.push_back(std::to_string(e));
-  }
+  for (const auto& s : snaps) values.push_back(std::to_string(s.epoch));
   io::write_atomic((fs::path(dir) / "trajectory.csv").string(), trajectory_csv(snaps));
   io::write_atomic((fs::path(dir) / "trajectory_ranks.csv").string(), ranks_csv(snaps));
   const auto figures = make_figures_of_values(dir, "epoch", values, gnuplot, trajectory_figures());
   const std::string body =
       "<p class=\"meta\">The analysis of " + html_escape(fs::path(run_dir).filename().string()) + " at " +
-      std::to_string(epochs.size()) + " epochs of its training; each epoch's analysis is in epoch-EEEE/, its weights " +
+      std::to_string(snaps.size()) + " epochs of its training; each epoch's analysis is in epoch-EEEE/, its weights " +
       "in ../snapshots/epoch-EEEE/. Losses in nats. Data: <a href=\"trajectory.csv\">trajectory.csv</a>, " +
       "<a href=\"trajectory_ranks.csv\">trajectory_ranks.csv</a>.</p>\n" +
       csv_html_table((fs::path(dir) / "trajectory.csv").string());
   write_page_html(dir, "Along training: " + fs::path(run_dir).filename().string(), body, figures);
-  std::string out = "trajectory: " + (fs::path(dir) / "report.html").string() + " (" + std::to_string(epochs.size()) +
+  std::string out = "trajectory: " + (fs::path(dir) / "report.html").string() + " (" + std::to_string(snaps.size()) +
                     " snapshots, trajectory.csv)\n";
   if (!figures.warning.empty()) out = figures.warning + "\n" + out;
   return out;

@@ -14,6 +14,10 @@ namespace awd::report {
 /// The columns of trajectory.csv, in order.
 extern const char* const kTrajectoryColumns[15];
 
+/// The text of trajectory.csv for RUN_DIR, read from its epoch-EEEE analysis
+/// folders (the same errors as write_trajectory_report); writes nothing.
+std::string trajectory_csv_of(const std::string& run_dir);
+
 /// Writes the files above into RUN_DIR/trajectory from its epoch-EEEE
 /// analysis folders; std::runtime_error naming the folder when it holds none,
 /// or naming a file that cannot be read. A missing gnuplot leaves out the
