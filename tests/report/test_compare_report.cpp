@@ -143,42 +143,42 @@ TEST(CompareReport, AggregationPerAlgorithmAndPairedDifferencesByHand) {
   EXPECT_EQ(st.with_noise, (std::vector<int>{2, 1}));
   // test error: ssgd 0.10, 0.14 -> mean 0.12, sample std 0.02 sqrt(2);
   // dpsgd 0.08, 0.10, 0.12 -> 0.10, std 0.02.
-  EXPECT_NEAR(st.mean[0][M("test_error")], 0.12, 1e-15);
-  EXPECT_NEAR(st.std[0][M("test_error")], 0.02 * std::sqrt(2.0), 1e-15);
-  EXPECT_NEAR(st.mean[1][M("test_error")], 0.10, 1e-15);
-  EXPECT_NEAR(st.std[1][M("test_error")], 0.02, 1e-15);
+  EXPECT_NEAR(st.metrics.mean[0][M("test_error")], 0.12, 1e-15);
+  EXPECT_NEAR(st.metrics.std[0][M("test_error")], 0.02 * std::sqrt(2.0), 1e-15);
+  EXPECT_NEAR(st.metrics.mean[1][M("test_error")], 0.10, 1e-15);
+  EXPECT_NEAR(st.metrics.std[1][M("test_error")], 0.02, 1e-15);
   // dL: ssgd 0.3, 0.5 -> 0.4; dpsgd 0.2, 0.6, 0.4 -> 0.4, std 0.2. dL_s is half of dL here.
-  EXPECT_NEAR(st.mean[0][M("gap")], 0.4, 1e-15);
-  EXPECT_NEAR(st.std[1][M("gap")], 0.2, 1e-15);
-  EXPECT_NEAR(st.mean[1][M("dL_sharp")], 0.2, 1e-15);
+  EXPECT_NEAR(st.metrics.mean[0][M("gap")], 0.4, 1e-15);
+  EXPECT_NEAR(st.metrics.std[1][M("gap")], 0.2, 1e-15);
+  EXPECT_NEAR(st.metrics.mean[1][M("dL_sharp")], 0.2, 1e-15);
   // From directions.csv: S_w at the last rank, sigma_g at rank 1, the largest lambda (rank 2 in rep0).
-  EXPECT_NEAR(st.mean[0][M("S_w_N")], 1.5, 1e-15);   // (1.0 + 2.0) / 2
-  EXPECT_NEAR(st.mean[1][M("S_w_N")], 7.0 / 3.0, 1e-15);  // (1.5 + 2.5 + 3.0) / 3
-  EXPECT_NEAR(st.mean[0][M("sigma_g_1")], 0.7, 1e-15);  // (0.8 + 0.6) / 2
-  EXPECT_NEAR(st.mean[1][M("sigma_g_1")], 1.2, 1e-15);  // (1.0 + 1.4 + 1.2) / 3
-  EXPECT_NEAR(st.mean[0][M("lambda_max")], 4.0, 1e-15);  // (5 + 3) / 2
-  EXPECT_NEAR(st.mean[0][M("sigma_w_1")], 0.5, 1e-15);
-  EXPECT_NEAR(st.mean[1][M("epochs")], 40, 1e-15);  // (30 + 50 + 40) / 3
+  EXPECT_NEAR(st.metrics.mean[0][M("S_w_N")], 1.5, 1e-15);   // (1.0 + 2.0) / 2
+  EXPECT_NEAR(st.metrics.mean[1][M("S_w_N")], 7.0 / 3.0, 1e-15);  // (1.5 + 2.5 + 3.0) / 3
+  EXPECT_NEAR(st.metrics.mean[0][M("sigma_g_1")], 0.7, 1e-15);  // (0.8 + 0.6) / 2
+  EXPECT_NEAR(st.metrics.mean[1][M("sigma_g_1")], 1.2, 1e-15);  // (1.0 + 1.4 + 1.2) / 3
+  EXPECT_NEAR(st.metrics.mean[0][M("lambda_max")], 4.0, 1e-15);  // (5 + 3) / 2
+  EXPECT_NEAR(st.metrics.mean[0][M("sigma_w_1")], 0.5, 1e-15);
+  EXPECT_NEAR(st.metrics.mean[1][M("epochs")], 40, 1e-15);  // (30 + 50 + 40) / 3
   // Paired (dpsgd - ssgd) over repeats 0 and 1 only (ssgd rep2 diverged):
   // test error -0.02, -0.04 -> mean -0.03, std 0.01 sqrt(2); S_w(N) 0.5, 0.5 -> 0.5, std 0.
-  EXPECT_EQ(st.diff_pairs[M("test_error")], 2);
-  EXPECT_NEAR(st.diff_mean[M("test_error")], -0.03, 1e-15);
-  EXPECT_NEAR(st.diff_std[M("test_error")], 0.01 * std::sqrt(2.0), 1e-15);
-  EXPECT_NEAR(st.diff_mean[M("S_w_N")], 0.5, 1e-15);
-  EXPECT_NEAR(st.diff_std[M("S_w_N")], 0.0, 1e-15);
+  EXPECT_EQ(st.metrics.diff_pairs[M("test_error")], 2);
+  EXPECT_NEAR(st.metrics.diff_mean[M("test_error")], -0.03, 1e-15);
+  EXPECT_NEAR(st.metrics.diff_std[M("test_error")], 0.01 * std::sqrt(2.0), 1e-15);
+  EXPECT_NEAR(st.metrics.diff_mean[M("S_w_N")], 0.5, 1e-15);
+  EXPECT_NEAR(st.metrics.diff_std[M("S_w_N")], 0.0, 1e-15);
 
   // Noise per algorithm: ssgd slopes 2 and 1.5 -> 1.75, std 0.25 sqrt(2);
   // eta_sq_late 1.0 and 2.5 -> 1.75. dpsgd: one run with noise, slope 2, eta_sq_late 4.
-  EXPECT_NEAR(st.noise_mean[0][N("slope_top1_vs_lambda1")], 1.75, 1e-12);
-  EXPECT_NEAR(st.noise_std[0][N("slope_top1_vs_lambda1")], 0.25 * std::sqrt(2.0), 1e-12);
-  EXPECT_NEAR(st.noise_mean[0][N("eta_sq_late")], 1.75, 1e-15);
-  EXPECT_NEAR(st.noise_mean[1][N("slope_top1_vs_lambda1")], 2, 1e-12);
-  EXPECT_NEAR(st.noise_std[1][N("slope_top1_vs_lambda1")], 0, 1e-12);
-  EXPECT_NEAR(st.noise_mean[1][N("eta_sq_late")], 4, 1e-15);
-  EXPECT_NEAR(st.noise_mean[1][N("eta_sq_mean")], 3, 1e-15);
+  EXPECT_NEAR(st.noise.mean[0][N("slope_top1_vs_lambda1")], 1.75, 1e-12);
+  EXPECT_NEAR(st.noise.std[0][N("slope_top1_vs_lambda1")], 0.25 * std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(st.noise.mean[0][N("eta_sq_late")], 1.75, 1e-15);
+  EXPECT_NEAR(st.noise.mean[1][N("slope_top1_vs_lambda1")], 2, 1e-12);
+  EXPECT_NEAR(st.noise.std[1][N("slope_top1_vs_lambda1")], 0, 1e-12);
+  EXPECT_NEAR(st.noise.mean[1][N("eta_sq_late")], 4, 1e-15);
+  EXPECT_NEAR(st.noise.mean[1][N("eta_sq_mean")], 3, 1e-15);
   // Paired noise: repeat 0 only. eta_sq_late 4 - 1 = 3.
-  EXPECT_EQ(st.noise_diff_pairs[N("eta_sq_late")], 1);
-  EXPECT_NEAR(st.noise_diff_mean[N("eta_sq_late")], 3, 1e-15);
+  EXPECT_EQ(st.noise.diff_pairs[N("eta_sq_late")], 1);
+  EXPECT_NEAR(st.noise.diff_mean[N("eta_sq_late")], 3, 1e-15);
 }
 
 TEST(CompareReport, ReportFilesTableAndFigures) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "awd/report/noise_summary.h"
+
 namespace awd::report {
 
 /// Per-solution scalars compared between the algorithms (from analysis/summary.json
@@ -19,30 +21,24 @@ namespace awd::report {
 /// sigma_w_1 (rank 1), lambda_max (largest Hessian eigenvalue), epochs.
 extern const std::vector<std::string> kCompareMetrics;
 
-/// Per-solution summary of noise.csv: records; eta_sq_mean (all records);
-/// X_late, the mean of X over the last half of the records (record index >=
-/// records/2, 0-based) for eta_sq, eta_layer_sq, eta_top_sq_1, lambda_1,
-/// train_loss; slope_Y_vs_X and corr_Y_vs_X, the least-squares slope and the
-/// Pearson correlation of log Y against log X over the records with X, Y > 0
-/// (NaN with fewer than two or no spread), for (eta_top_sq_1, lambda_1),
-/// (eta_sq, lambda_1) and (eta_sq, train_loss).
-extern const std::vector<std::string> kNoiseMetrics;
-
-/// kNoiseMetrics of one noise.csv (an error naming the file when a column is missing).
-std::vector<double> noise_metrics(const std::string& noise_csv);
-
 /// The statistics of a compare, per algorithm and paired.
+/// Metrics summarised per value over the repeats, and paired across two values.
+struct PairedSummary {
+  /// [value][metric]: mean and sample std over the solutions where the metric is a number.
+  std::vector<std::vector<double>> mean, std;
+  /// Paired differences, last value minus first (dpsgd - ssgd), over the repeats
+  /// where both are numbers: [metric], and the number of pairs. Empty unless two values.
+  std::vector<double> diff_mean, diff_std;
+  std::vector<int> diff_pairs;
+};
+
 struct CompareStats {
   std::vector<std::string> values;  ///< the algorithms, in sweep order
   int64_t repeats = 0;
   std::vector<int> finished;        ///< per value: solutions with an analysis
   std::vector<int> with_noise;      ///< per value: of them, with a noise.csv
-  /// [value][metric]: mean and sample std over the solutions where the metric is a number.
-  std::vector<std::vector<double>> mean, std, noise_mean, noise_std;
-  /// Paired differences, last value minus first (dpsgd - ssgd), over the repeats
-  /// where both are numbers: [metric], and the number of pairs. Empty unless two values.
-  std::vector<double> diff_mean, diff_std, noise_diff_mean, noise_diff_std;
-  std::vector<int> diff_pairs, noise_diff_pairs;
+  PairedSummary metrics;            ///< kCompareMetrics
+  PairedSummary noise;              ///< kNoiseMetrics (NaN for solutions without noise.csv)
 };
 
 /// Reads every finished solution of the compare (or any sweep) in `dir`.

@@ -270,15 +270,20 @@ std::string stdout_table(const SweepSpec& spec, const std::vector<ValueStats>& s
   std::snprintf(line, sizeof line, "%-10s %5s %18s %18s %18s %18s %12s\n", spec.parameter.c_str(), "n",
                 "test error", "dL", "dL_s", "dL_f", "||W||");
   table += line;
-  auto cell = [](double m, double s) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.4f (%.4f)", m, s);
-    return std::string(b);
+  const auto at = [](const char* metric) {
+    return static_cast<size_t>(std::find(kReportMetrics.begin(), kReportMetrics.end(), metric) - kReportMetrics.begin());
   };
+  const size_t error = at("test_error"), gap = at("gap"), sharp = at("dL_sharp"), flat = at("dL_flat"),
+               norm = at("weight_norm");
   for (const auto& st : stats) {
+    auto cell = [&](size_t m) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.4f (%.4f)", st.mean[m], st.std[m]);
+      return std::string(b);
+    };
     std::snprintf(line, sizeof line, "%-10s %2d/%-2d %18s %18s %18s %18s %12.4f\n", st.value.str().c_str(),
-                  st.finished, st.repeats, cell(st.mean[0], st.std[0]).c_str(), cell(st.mean[1], st.std[1]).c_str(),
-                  cell(st.mean[4], st.std[4]).c_str(), cell(st.mean[5], st.std[5]).c_str(), st.mean[6]);
+                  st.finished, st.repeats, cell(error).c_str(), cell(gap).c_str(), cell(sharp).c_str(),
+                  cell(flat).c_str(), st.mean[norm]);
     table += line;
   }
   for (const auto& f : failures)
