@@ -1,7 +1,9 @@
 // Several dense layers of one solution analysed at once (`--layer all`, or a
-// list `--layer fc1,fc3`): one analysis folder per layer inside the analysis
-// folder, each exactly what `awd analyze --layer LAYER` writes (dense or top-k
-// chosen by the layer's own size, basis_choice.h), and the record of which
+// list `--layer fc1,fc3`; of a run by `awd analyze RUN_DIR` and `awd run`, of
+// a TorchScript model by `awd analyze --model`, imported_model.h): one
+// analysis folder per layer inside the analysis folder, each exactly what
+// `awd analyze --layer LAYER` writes (dense or top-k chosen by the layer's own
+// size, basis_choice.h), and the record of which
 // layers were analysed and which were left out with the reason
 // (store/layers_record.h). The table and figure over the layers are
 // report/layers_report.h's, drawn from these files.
