@@ -34,6 +34,14 @@ CLI::App* solution_subcommand(CLI::App& app, const char* name, const char* about
   return sub;
 }
 
+/// The table over the layers of an analysis of several, then a failed
+/// self-check of any layer as the error (the others' results are written).
+int analyze_layers(const experiments::LayersOutput& out) {
+  std::printf("%s", report::write_layers_report(out.dir).c_str());
+  if (!out.failures.empty()) throw std::runtime_error(out.failures.front());
+  return experiments::kExitOk;
+}
+
 /// awd analyze --model (a TorchScript model on its own data) or --features (a last layer as arrays).
 int analyze_imported(experiments::ImportedModel m, const std::vector<double>& normalize, const std::string& features,
                      const std::string& run_dir, bool force, const RunConfig& cfg) {
@@ -47,17 +55,11 @@ int analyze_imported(experiments::ImportedModel m, const std::vector<double>& no
     if (m.data_dir.empty() || m.out_dir.empty()) throw std::invalid_argument("--model needs --data DIR and -o OUT");
     split_normalize(normalize, m);
     m.force = force;
+    if (experiments::names_several_layers(cfg.analysis.layer))
+      return analyze_layers(experiments::analyze_imported_layers(m, cfg.analysis, cfg.threads));
     r = experiments::analyze_imported_model(m, cfg.analysis, cfg.threads);
   }
   std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
-  return experiments::kExitOk;
-}
-
-/// The table over the layers of an analysis of several, then a failed
-/// self-check of any layer as the error (the others' results are written).
-int analyze_layers(const experiments::LayersOutput& out) {
-  std::printf("%s", report::write_layers_report(out.dir).c_str());
-  if (!out.failures.empty()) throw std::runtime_error(out.failures.front());
   return experiments::kExitOk;
 }
 
@@ -113,8 +115,8 @@ Subcommand add_analyze(CLI::App& app, Context& ctx) {
   add_memory_option(*sub, *imported);
   sub->get_option("--layer")
       ->description("Dense layer to analyse (default: the run's analysed layer; with --model the model's only "
-                    "Linear layer); 'all' or a list fc1,fc3 analyses each into NAME/LAYER and writes "
-                    "NAME/layers.csv, a figure and NAME/report.html")
+                    "Linear layer); 'all' or a list fc1,fc3 analyses each into NAME/LAYER (with --model OUT/LAYER) and "
+                    "writes layers.csv, a figure and report.html beside them")
       ->default_str("");
   return {sub, [a, &cfg, imported, normalize, features, sub] {
             begin_command(cfg, a->flags.quiet);
@@ -156,9 +158,20 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   sub->add_option("-o,--out", a->out_dir, "Run directory")->capture_default_str();
   add_training_options(*sub, cfg);
   add_analysis_options(*sub, cfg.analysis);
+  sub->get_option("--layer")->description(
+      "Dense layer to analyse; 'all' or a list fc1,fc3 analyses each into RUN_DIR/analysis/LAYER and writes "
+      "RUN_DIR/analysis/layers.csv, a figure and report.html");
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
-            const auto r = experiments::run_solution(cfg, {a->out_dir, a->flags.force, !a->flags.quiet, {}, {}});
+            const experiments::OutputOptions out{a->out_dir, a->flags.force, !a->flags.quiet, {}, {}};
+            if (experiments::names_several_layers(cfg.analysis.layer)) {
+              const auto r = experiments::run_solution_layers(cfg, out);
+              if (secondary) return experiments::kExitOk;
+              if (r.note.empty()) return analyze_layers(r);
+              std::printf("%s", r.note.c_str());
+              return experiments::kExitOk;
+            }
+            const auto r = experiments::run_solution(cfg, out);
             if (secondary) return experiments::kExitOk;
             std::printf("%sresults: %s\n", r.table.c_str(), r.dir.c_str());
             print_trajectory(cfg, a->out_dir);

@@ -124,6 +124,31 @@ TEST(RunIdentity, OnlyResultsCarryingTheRunIdOfConfigCount) {
   EXPECT_FALSE(store::training_finished(run));
 }
 
+TEST(RunIdentity, AnAnalysisOfSeveralLayersCountsWhenEveryLayerIsTheRuns) {
+  test_util::TempDir dir;
+  const auto run = (dir / "run").string();
+  write_ids(run, "new", "new", "");
+  const auto layer = [&](const std::string& name, const std::string& id) {
+    fs::create_directories(run + "/analysis/" + name);
+    io::write_atomic(run + "/analysis/" + name + "/summary.json", R"({"run_id": ")" + id + R"("})");
+  };
+  layer("fc1", "new");
+  layer("fc2", "old");  // left by the run this one replaced
+  EXPECT_EQ(store::run_state(run), store::RunState::kTrained);  // no layers.json: interrupted
+  io::write_atomic(run + "/analysis/layers.json",
+                   R"({"request": "all", "skipped": [], "config": {}, "layers": [)"
+                   R"({"layer": "fc1", "folder": "fc1", "seconds": 1}, {"layer": "fc2", "folder": "fc2", "seconds": 1}]})");
+  EXPECT_FALSE(store::layers_finished(run));
+  EXPECT_EQ(store::run_state(run), store::RunState::kTrained);
+  layer("fc2", "new");
+  EXPECT_TRUE(store::layers_finished(run));
+  EXPECT_EQ(store::run_state(run), store::RunState::kAnalysed);
+  EXPECT_FALSE(store::layers_finished(run, "other"));
+  io::write_atomic(run + "/analysis/layers.json", R"({"request": "all"})");  // no layers: not a record
+  EXPECT_FALSE(store::layers_finished(run));
+  EXPECT_EQ(store::run_state(run), store::RunState::kTrained);
+}
+
 TEST(RunIdentity, AFolderOfOtherFilesIsNotARunToReplace) {
   test_util::TempDir dir;
   const auto run = (dir / "run").string();

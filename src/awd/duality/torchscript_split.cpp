@@ -190,19 +190,29 @@ void check_forward(TorchScriptSplit& split, const std::string& path, const torch
                    "): the head must be the rest of the network after the layer");
 }
 
-}  // namespace
-
-std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
-                                              const torch::Tensor& check_inputs, const ActivityPass& pass) {
+torch::jit::Module load_module(const std::string& model_path) {
   check_archive(model_path);
-  torch::jit::Module module;
   try {
-    module = torch::jit::load(model_path, torch::kCPU);
+    return torch::jit::load(model_path, torch::kCPU);
   } catch (const c10::Error& e) {
     fail(model_path, "cannot be loaded (" + first_line(e) + "); if a newer PyTorch wrote it, " + readable_versions());
   } catch (const std::exception& e) {
     fail(model_path, "cannot be loaded (" + script_error_cause(e.what()) + ")");
   }
+}
+
+}  // namespace
+
+std::vector<std::string> torchscript_linear_layers(const std::string& model_path) {
+  const auto module = load_module(model_path);
+  const auto names = linear_names(module);
+  if (names.empty()) resolve_layer(module, model_path, "");  // its refusal of a model without a Linear
+  return names;
+}
+
+std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
+                                              const torch::Tensor& check_inputs, const ActivityPass& pass) {
+  auto module = load_module(model_path);
   const auto name = resolve_layer(module, model_path, layer);
   for (const char* method : {kFeatures, kHead, "forward"})
     if (!module.find_method(method))

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "awd/duality/activity_pass.h"
 #include "awd/duality/layer_split.h"
@@ -37,6 +38,13 @@ namespace awd::duality {
 /// [samples, classes >= 2] or not finite, activities of the wrong width, a
 /// failed check, and any method that fails (the first line of the error as
 /// Python would report it, never the interpreter's tracebacks).
+/// The paths of the Linear submodules of the TorchScript module in
+/// `model_path`, in module order: the layers torchscript_split may be asked
+/// for (whether the model can be cut at each is that function's check).
+/// std::runtime_error, one line naming the file, as torchscript_split for a
+/// file it cannot load or a module without a Linear layer.
+std::vector<std::string> torchscript_linear_layers(const std::string& model_path);
+
 std::unique_ptr<LayerSplit> torchscript_split(const std::string& model_path, const std::string& layer,
                                               const torch::Tensor& check_inputs, const ActivityPass& pass = {});
 

@@ -37,19 +37,17 @@ std::string joined_names(const std::vector<store::LayerCandidate>& candidates) {
   return s;
 }
 
-/// Every dense layer of the run's network, each with the reason it cannot be
-/// analysed with these options (a basis rank or n_s beyond its N), checked on
+/// Every dense layer of cfg's network, each with the reason it cannot be
+/// analysed with cfg.analysis (a basis rank or n_s beyond its N), checked on
 /// an untrained copy so that nothing is written before a refusal.
-std::vector<store::LayerCandidate> run_candidates(const RunConfig& cfg, const data::DataFolder& folder,
-                                                  const AnalysisConfig& analysis) {
-  auto shape = folder.test.images.sizes().vec();
-  shape.erase(shape.begin());
-  const auto model = models::make_classifier(cfg.model, shape, folder.train.num_classes, 0);
+std::vector<store::LayerCandidate> network_candidates(const RunConfig& cfg, const std::vector<int64_t>& input_shape,
+                                                      int64_t num_classes) {
+  const auto model = models::make_classifier(cfg.model, input_shape, num_classes, 0);
   std::vector<store::LayerCandidate> out;
   for (const auto& name : model->dense_layer_names()) {
     store::LayerCandidate c{name, ""};
     try {
-      duality::effective_basis_rank(model->dense_layer(name)->weight.numel(), analysis);
+      duality::effective_basis_rank(model->dense_layer(name)->weight.numel(), cfg.analysis);
     } catch (const std::invalid_argument& e) {
       c.reason = e.what();
     }
@@ -95,22 +93,43 @@ LayerSelection select_layers(const std::string& request, const std::vector<store
   return s;
 }
 
+LayerSelection select_network_layers(const RunConfig& cfg, const std::vector<int64_t>& input_shape,
+                                     int64_t num_classes) {
+  return select_layers(cfg.analysis.layer, network_candidates(cfg, input_shape, num_classes));
+}
+
 LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisConfig& analysis,
                                      const std::string& name, bool force) {
   store::check_analysis_name(name);
+  auto cfg = store::load_run_config(run_dir);
+  cfg.analysis = analysis;
+  const auto folder = data::load_folder(cfg.data.path);
+  auto shape = folder.test.images.sizes().vec();
+  shape.erase(shape.begin());
+  const auto selection = select_network_layers(cfg, shape, folder.train.num_classes);
+  const auto analyse_one = [&](const std::string& layer, const std::string&) {
+    auto one = analysis;
+    one.layer = layer;
+    analyze_solution_into(run_dir, one, name + "/" + layer, true);
+  };
+  return analyze_layers_into((fs::path(run_dir) / name).string(), selection, analysis, store::to_json(cfg),
+                             store::analysis_finished(run_dir, name), force, analyse_one);
+}
+
+LayersOutput analyze_layers_into(const std::string& dir, const LayerSelection& selection, const AnalysisConfig& analysis,
+                                 const nlohmann::json& config, bool holds_analysis, bool force,
+                                 const AnalyseLayer& analyse_one) {
   LayersOutput out;
-  out.dir = (fs::path(run_dir) / name).string();
-  const auto cfg = store::load_run_config(run_dir);
-  const auto selection = select_layers(analysis.layer, run_candidates(cfg, data::load_folder(cfg.data.path), analysis));
-  store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
-  if (!force && store::has_layers_record(out.dir))
-    throw std::runtime_error(out.dir + ": already holds an analysis of several layers (layers.json); use --force to "
+  out.dir = dir;
+  store::require_folder_kind(dir, store::FolderKind::kAnalysis);
+  if (!force && store::has_layers_record(dir))
+    throw std::runtime_error(dir + ": already holds an analysis of several layers (layers.json); use --force to "
                              "replace it");
-  if (!force && store::analysis_finished(run_dir, name))
-    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
-  store::prepare_output_dir(out.dir);
-  store::own_folder(out.dir, store::FolderKind::kAnalysis);
-  store::remove_awd_files(out.dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
+  if (!force && holds_analysis)
+    throw std::runtime_error(dir + ": already holds an analysis (summary.json); use --force to replace it");
+  store::prepare_output_dir(dir);
+  store::own_folder(dir, store::FolderKind::kAnalysis);
+  store::remove_awd_files(dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
   out.record.request = analysis.layer;
   out.record.skipped = selection.skipped;
   for (size_t i = 0; i < selection.analysed.size(); ++i) {
@@ -118,22 +137,19 @@ LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisC
     if (analysis.progress)
       analysis.progress("awd: layer " + layer + " (" + std::to_string(i + 1) + " of " +
                         std::to_string(selection.analysed.size()) + ")\n");
-    auto one = analysis;
-    one.layer = layer;
-    const auto folder = name + "/" + layer;
+    const auto folder = (fs::path(dir) / layer).string();
     const auto start = std::chrono::steady_clock::now();
     try {
-      analyze_solution_into(run_dir, one, folder, true);
+      analyse_one(layer, folder);
     } catch (const std::runtime_error& e) {
-      if (!store::analysis_finished(run_dir, folder)) throw;
-      out.failures.push_back(e.what());  // a failed self-check: the layer's results are kept and marked
+      // A failed self-check leaves the layer's results, marked; any other error left none.
+      if (!fs::is_regular_file(fs::path(folder) / "summary.json")) throw;
+      out.failures.push_back(e.what());
     }
     out.record.analysed.push_back({layer, layer, seconds_since(start)});
   }
-  auto recorded = cfg;
-  recorded.analysis = analysis;
-  out.record.config = store::to_json(recorded);
-  store::write_layers_record(out.dir, out.record);
+  out.record.config = config;
+  store::write_layers_record(dir, out.record);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <stdexcept>
 
@@ -78,6 +79,12 @@ json imported_config(const ImportedModel& m, const data::DataFolder& folder, con
           {"threads", threads}};
 }
 
+/// The sizes the analysis of `split` on the samples chooses its basis by.
+duality::BasisSizes basis_sizes(const data::Samples& s, const duality::LayerSplit& split, const AnalysisConfig& analysis) {
+  const int64_t T = s.test_inputs.size(0);
+  return {split.weight().numel(), s.train_inputs.size(0), analysis.max_test > 0 ? std::min(analysis.max_test, T) : T};
+}
+
 /// The estimated peak of the analysis (bytes): the inputs as read (float32) and
 /// their float64 copy, the float64 activities entering the layer and the
 /// logits of every sample, and the analysis proper (analysis_memory_bytes).
@@ -85,10 +92,9 @@ double peak_memory_bytes(const data::Samples& s, const duality::LayerSplit& spli
   const double samples = double(s.train_inputs.size(0) + s.test_inputs.size(0));
   const double inputs = samples * double(s.train_inputs.numel() / std::max<int64_t>(1, s.train_inputs.size(0)));
   const auto W = split.weight();
-  const int64_t N = W.numel(), T = s.test_inputs.size(0);
-  const int64_t K = analysis.max_test > 0 ? std::min(analysis.max_test, T) : T;
+  const auto sizes = basis_sizes(s, split, analysis);
   return 12.0 * inputs + 8.0 * samples * double(W.size(1) + 2 * W.size(0)) +
-         duality::analysis_memory_bytes(N, K, duality::effective_basis_rank(duality::BasisSizes{N, s.train_inputs.size(0), K}, analysis));
+         duality::analysis_memory_bytes(sizes.weights, sizes.pairs, duality::effective_basis_rank(sizes, analysis));
 }
 
 /// Refuses an analysis whose estimate exceeds the limit, with both.
@@ -121,7 +127,62 @@ void check_labels_fit(const data::DataFolder& folder, const ImportedModel& m, du
   }
 }
 
+/// The reason of a refusal without the model's path, which layers.json names once.
+std::string reason_of(const std::string& error, const std::string& model_path) {
+  const auto prefix = model_path + ": ";
+  return error.rfind(prefix, 0) == 0 ? error.substr(prefix.size()) : error;
+}
+
+/// Every Linear submodule of the model, with the reason it cannot be analysed:
+/// the model cannot be cut there (torchscript_split's checks: a file
+/// exported at one layer holds the cut of that layer only), or the options
+/// do not fit its size.
+std::vector<store::LayerCandidate> imported_candidates(const ImportedModel& m, const data::Samples& samples,
+                                                       const AnalysisConfig& analysis) {
+  const auto check = samples.train_inputs.slice(0, 0, kCheckBatch);
+  duality::ActivityPass pass;
+  pass.progress = false;
+  std::vector<store::LayerCandidate> out;
+  for (const auto& name : duality::torchscript_linear_layers(m.model_path)) {
+    store::LayerCandidate c{name, ""};
+    try {
+      const auto split = duality::torchscript_split(m.model_path, name, check, pass);
+      duality::effective_basis_rank(basis_sizes(samples, *split, analysis), analysis);
+    } catch (const std::runtime_error& e) {
+      c.reason = reason_of(e.what(), m.model_path);
+    } catch (const std::invalid_argument& e) {
+      c.reason = e.what();
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
+
+LayersOutput analyze_imported_layers(const ImportedModel& m, const AnalysisConfig& analysis, int threads) {
+  if (m.mean.size() != m.std.size()) throw std::invalid_argument("--normalize takes as many means as standard deviations");
+  const auto folder = data::load_folder(m.data_dir);
+  if (folder.single_split())
+    throw std::invalid_argument(m.data_dir + ": needs a training and a test split (found one split only)");
+  const auto subset = imported_subset(folder, m);
+  util::set_threads(threads);
+  const auto selection = select_layers(analysis.layer, imported_candidates(m, imported_samples(folder, subset, m), analysis));
+  const auto analyse_one = [&](const std::string& layer, const std::string& dir) {
+    auto one = m;
+    one.out_dir = dir;
+    one.force = true;  // the folder was cleared: nothing of an earlier analysis is in it
+    auto a = analysis;
+    a.layer = layer;
+    analyze_imported_model(one, a, threads);
+  };
+  OutputGuard guard(m.out_dir);
+  auto out = analyze_layers_into(m.out_dir, selection, analysis, imported_config(m, folder, analysis, threads),
+                                 std::filesystem::is_regular_file(std::filesystem::path(m.out_dir) / "summary.json"),
+                                 m.force, analyse_one);
+  guard.dismiss();
+  return out;
+}
 
 AnalysisOutput analyze_imported_model(const ImportedModel& m, const AnalysisConfig& requested, int threads) {
   if (m.mean.size() != m.std.size()) throw std::invalid_argument("--normalize takes as many means as standard deviations");

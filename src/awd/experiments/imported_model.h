@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "awd/config.h"
+#include "awd/experiments/all_layers.h"
 #include "awd/experiments/single_run.h"
 
 namespace awd::experiments {
@@ -33,5 +34,12 @@ struct ImportedModel {
 /// a run's analysis; the summary's config records the model file's path, size
 /// and CRC-32 and the data files). `threads` as --threads (0 = all cores).
 AnalysisOutput analyze_imported_model(const ImportedModel& model, const AnalysisConfig& analysis, int threads);
+
+/// `awd analyze --model MODEL.pt --layer all|LIST`: each Linear layer the
+/// request names that the model can be cut at (torchscript_split) analysed
+/// as analyze_imported_model would, into OUT/LAYER, and OUT/layers.json
+/// listing the others with the reason (analyze_layers_into). A list naming a
+/// layer that cannot be cut is refused with the reason, before any analysis.
+LayersOutput analyze_imported_layers(const ImportedModel& model, const AnalysisConfig& analysis, int threads);
 
 }  // namespace awd::experiments

@@ -6,6 +6,7 @@
 
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
+#include "awd/store/layers_record.h"
 #include "awd/store/run_status.h"
 #include "awd/store/run_layout.h"
 
@@ -25,14 +26,21 @@ std::string changed_inputs(const std::string& dir, const std::vector<io::FileRec
   }
 }
 
+/// The record of the run's analysis: its summary.json, or for an analysis
+/// of several layers its layers.json (both keep the options under "config").
+std::string analysis_record(const std::string& run_dir) {
+  const auto dir = store::analysis_dir(run_dir);
+  return store::analysis_finished(run_dir) ? store::summary_file(dir) : (fs::path(dir) / store::kLayersRecord).string();
+}
+
 /// The first key where the analysis options of `cfg` differ from those the
-/// run's analysis recorded in its summary.json ("" when none).
-std::string analysis_difference(const RunConfig& cfg, const std::string& analysis_dir) {
-  const auto path = store::summary_file(analysis_dir);
-  const auto summary = store::read_json(path);
+/// run's analysis recorded ("" when none).
+std::string analysis_difference(const RunConfig& cfg, const std::string& run_dir) {
+  const auto path = analysis_record(run_dir);
+  const auto record = store::read_json(path);
   RunConfig analysed;
   try {
-    store::update_from_json(analysed, summary.at("config"), path);
+    store::update_from_json(analysed, record.at("config"), path);
   } catch (const std::exception&) {
     return "/analysis";  // an unreadable record is not the same options
   }
@@ -40,14 +48,26 @@ std::string analysis_difference(const RunConfig& cfg, const std::string& analysi
   return patch.empty() ? "" : "/analysis" + patch.front().value("path", "");
 }
 
+/// The self-check failure the run's analysis recorded ("" when it passed):
+/// of an analysis of several layers, the first failed layer's.
+std::string recorded_failure(const std::string& run_dir) {
+  const auto dir = store::analysis_dir(run_dir);
+  if (store::analysis_finished(run_dir)) return store::recorded_self_check_failure(dir);
+  for (const auto& layer : store::read_layers_record(dir).analysed)
+    if (const auto failure = store::recorded_self_check_failure(store::analysis_dir(dir, layer.folder)); !failure.empty())
+      return "layer " + layer.name + ": " + failure;
+  return "";
+}
+
 /// A finished run that has nothing left to do: refused when it was analysed
 /// with other options or its analysis failed a self-check.
 void require_same_analysis(const RunConfig& cfg, const std::string& dir) {
   const auto analysis = store::analysis_dir(dir);
-  if (const auto key = analysis_difference(cfg, analysis); !key.empty())
-    throw std::runtime_error(dir + ": already holds a finished run, analysed with other options (summary.json differs at " +
-                             key + "); awd analyze " + dir + " --name NAME analyses it again, --force replaces it");
-  if (const auto failure = store::recorded_self_check_failure(analysis); !failure.empty())
+  if (const auto key = analysis_difference(cfg, dir); !key.empty())
+    throw std::runtime_error(dir + ": already holds a finished run, analysed with other options (" +
+                             fs::path(analysis_record(dir)).filename().string() + " differs at " + key +
+                             "); awd analyze " + dir + " --name NAME analyses it again, --force replaces it");
+  if (const auto failure = recorded_failure(dir); !failure.empty())
     throw std::runtime_error(analysis + ": self-check failed: " + failure +
                              " (results kept, marked in summary.json); --force runs it again");
 }

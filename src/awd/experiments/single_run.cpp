@@ -11,6 +11,7 @@
 #include "awd/data/transforms.h"
 #include "awd/distributed/exchange.h"
 #include "awd/duality/sequential_split.h"
+#include "awd/experiments/all_layers.h"
 #include "awd/experiments/compare.h"
 #include "awd/experiments/output_guard.h"
 #include "awd/experiments/run_plan.h"
@@ -170,6 +171,17 @@ void check_training_memory(const RunConfig& cfg, const data::DataFolder& folder)
 /// analysis asked for (basis rank below its size): checked on an untrained
 /// copy before training, not after it.
 void check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
+  if (names_several_layers(cfg.analysis.layer)) {
+    // The noise record and the snapshots follow one layer along training.
+    if (cfg.learners.noise_every > 0)
+      throw std::invalid_argument("--noise-every records one layer's noise; --layer " + cfg.analysis.layer +
+                                  " names several");
+    if (cfg.train.analyze_every > 0)
+      throw std::invalid_argument("--analyze-every analyses one layer along training; --layer " + cfg.analysis.layer +
+                                  " names several");
+    select_network_layers(cfg, input_shape(folder.test), folder.train.num_classes);
+    return;
+  }
   const auto model = models::make_classifier(cfg.model, input_shape(folder.test), folder.train.num_classes, 0);
   duality::effective_basis_rank(model->dense_layer(cfg.analysis.layer)->weight.numel(), cfg.analysis);
 }
@@ -237,39 +249,82 @@ AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisC
   const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;
   cfg.analysis.layer = layer;
+  if (names_several_layers(layer))
+    throw std::invalid_argument(run_dir + ": the run analyses several layers (--layer " + layer +
+                                "); give --layer " + layer + " or one layer");
   validate(cfg);
   return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force, snapshot);
 }
 
-AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
-  // Refuse early rather than after training.
-  auto cfg = cfg_in;
+namespace {
+
+/// What run_solution and run_solution_layers do before their analysis: the
+/// checks (refuse early rather than after training), the plan, and the
+/// training when the plan asks for it.
+struct PreparedRun {
+  RunConfig cfg;
+  data::DataFolder folder;
+  Plan plan = Plan::kTrain;
+  bool writes = true;  ///< this process writes the run (with learners over processes: learner 0's)
+};
+
+PreparedRun prepare_run(const RunConfig& cfg_in, const OutputOptions& out) {
+  PreparedRun p;
+  p.cfg = cfg_in;
+  auto& cfg = p.cfg;
   make_paths_absolute(cfg);
   validate(cfg);
-  const auto folder = data::load_folder(cfg.data.path);
-  if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(folder));
-  check_batches(cfg, folder);
-  check_training_memory(cfg, folder);
-  check_layer(cfg, folder);
+  p.folder = data::load_folder(cfg.data.path);
+  if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(p.folder));
+  check_batches(cfg, p.folder);
+  check_training_memory(cfg, p.folder);
+  check_layer(cfg, p.folder);
   check_snapshots(cfg);
-  const auto plan = plan_run(cfg, out, true, files_of(folder));
-  if (plan == Plan::kFinished) {
-    AnalysisOutput done;
-    done.dir = store::analysis_dir(out.dir);
-    done.table = "already finished: " + out.dir + " holds this run, trained and analysed with these options " +
-                 "(--force trains it again)\n";
-    return done;
-  }
+  p.plan = plan_run(cfg, out, true, files_of(p.folder));
+  if (p.plan == Plan::kFinished) return p;
   const auto exchange = distributed::make_exchange(cfg.learners);
-  if (plan == Plan::kTrain) {
+  if (p.plan == Plan::kTrain) {
     OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
     prepare_training(out, *exchange);
-    train_on(cfg, folder, out, *exchange);
+    train_on(cfg, p.folder, out, *exchange);
     guard.dismiss();
   }
-  if (!exchange->writes_outputs()) return {};
+  p.writes = exchange->writes_outputs();
+  return p;
+}
+
+std::string finished_note(const std::string& run_dir) {
+  return "already finished: " + run_dir + " holds this run, trained and analysed with these options " +
+         "(--force trains it again)\n";
+}
+
+}  // namespace
+
+AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
+  if (names_several_layers(cfg_in.analysis.layer))
+    throw std::invalid_argument("--layer " + cfg_in.analysis.layer + " names several layers: one solution analyses one");
+  const auto p = prepare_run(cfg_in, out);
+  if (p.plan == Plan::kFinished) {
+    AnalysisOutput done;
+    done.dir = store::analysis_dir(out.dir);
+    done.table = finished_note(out.dir);
+    return done;
+  }
+  if (!p.writes) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
-  return analyze_on(out.dir, cfg, folder, store::kRunAnalysis, true);
+  return analyze_on(out.dir, p.cfg, p.folder, store::kRunAnalysis, true);
+}
+
+LayersOutput run_solution_layers(const RunConfig& cfg_in, const OutputOptions& out) {
+  const auto p = prepare_run(cfg_in, out);
+  if (p.plan == Plan::kFinished) {
+    LayersOutput done;
+    done.dir = store::analysis_dir(out.dir);
+    done.note = finished_note(out.dir);
+    return done;
+  }
+  if (!p.writes) return {};
+  return analyze_solution_layers(out.dir, p.cfg.analysis, store::kRunAnalysis, true);
 }
 
 store::InputFiles read_inputs(const RunConfig& base) {

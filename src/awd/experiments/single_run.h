@@ -8,6 +8,7 @@
 
 #include "awd/config.h"
 #include "awd/duality/analysis.h"
+#include "awd/experiments/all_layers.h"
 #include "awd/experiments/run_plan.h"
 #include "awd/store/data_check.h"
 #include "awd/train/trainer.h"
@@ -65,6 +66,13 @@ AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisC
 /// over several processes, only the process holding learner 0 writes and
 /// analyses; the others return an empty AnalysisOutput.
 AnalysisOutput run_solution(const RunConfig& cfg, const OutputOptions& out);
+
+/// run_solution for several layers (cfg.analysis.layer "all" or a list,
+/// all_layers.h): the analysis step is analyze_solution_layers into
+/// RUN_DIR/analysis, and a run whose layers are all analysed with the same
+/// options is finished (note says so, nothing is done). run_solution refuses
+/// such a layer request.
+LayersOutput run_solution_layers(const RunConfig& cfg, const OutputOptions& out);
 
 /// The inputs a sweep of `base` reads: the data files of base.data.path and
 /// every NAME.npy of base.model.init_from, each with its size and CRC-32.

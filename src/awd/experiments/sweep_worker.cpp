@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "awd/experiments/all_layers.h"
 #include "awd/experiments/exit_codes.h"
 #include "awd/experiments/sweep_worker.h"
 #include "awd/io/claim_file.h"
@@ -388,6 +389,9 @@ SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
   if (!(opt.claim_timeout > 0) || opt.claim_timeout > 1e7)
     throw std::invalid_argument("--claim-timeout must be a positive number of seconds");
+  if (const auto& layer = spec.base.analysis.layer; names_several_layers(layer))  // its report compares one layer
+    throw std::invalid_argument("--layer " + layer + ": a sweep analyses one layer per solution (awd analyze " +
+                                "SOLUTION_DIR --layer " + layer + " --name NAME: several)");
   enter_sweep_dir(spec, opt);
   const auto status = SweepWorker(spec, opt).run();
   record_repeats(spec, opt.dir, opt.inputs);

@@ -1,5 +1,6 @@
 // What an analysis of several layers (`awd analyze --layer all` or
-// `--layer fc1,fc3`) records in its folder. Torch-free.
+// `--layer fc1,fc3`, `awd run --layer all` into RUN_DIR/analysis, `awd analyze
+// --model --layer all` into OUT) records in its folder. Torch-free.
 //
 //   NAME/.awd.json      an analysis folder (folder_kind.h)
 //   NAME/LAYER/         one analysis folder per analysed layer (analysis_files.h)

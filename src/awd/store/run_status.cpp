@@ -12,6 +12,7 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/folder_kind.h"
+#include "awd/store/layers_record.h"
 #include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
@@ -80,6 +81,19 @@ bool analysis_finished(const std::string& run_dir, const std::string& name) {
   return belongs_to_run(run_dir, summary_file(analysis_dir(run_dir, name)));
 }
 
+bool layers_finished(const std::string& run_dir, const std::string& name) {
+  const auto dir = fs::path(run_dir) / name;
+  if (!has_layers_record(dir.string())) return false;
+  try {
+    const auto record = read_layers_record(dir.string());
+    for (const auto& l : record.analysed)
+      if (!belongs_to_run(run_dir, summary_file((dir / l.folder).string()))) return false;
+    return !record.analysed.empty();
+  } catch (const std::exception&) {
+    return false;  // an unreadable record is not a finished analysis
+  }
+}
+
 bool analysis_passed(const std::string& run_dir, const std::string& name) {
   return analysis_finished(run_dir, name) && recorded_self_check_failure((fs::path(run_dir) / name).string()).empty();
 }
@@ -115,7 +129,7 @@ RunState run_state(const std::string& dir, const std::vector<std::string>& keep)
   if (!fs::exists(config_file(dir))) return RunState::kEmpty;
   if (!training_finished(dir)) return RunState::kUnfinished;
   if (training_diverged(dir)) return RunState::kDiverged;
-  return analysis_finished(dir) ? RunState::kAnalysed : RunState::kTrained;
+  return analysis_finished(dir) || layers_finished(dir) ? RunState::kAnalysed : RunState::kTrained;
 }
 
 void clear_run_dir(const std::string& dir, const std::vector<std::string>& keep) {

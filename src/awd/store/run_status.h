@@ -35,6 +35,11 @@ bool training_finished(const std::string& run_dir);
 /// RUN_DIR/NAME/summary.json exists and belongs to the run of RUN_DIR/config.json.
 bool analysis_finished(const std::string& run_dir, const std::string& name = "analysis");
 
+/// RUN_DIR/NAME holds a finished analysis of several layers of the run
+/// (layers_record.h): its layers.json, and every layer it lists analysed for
+/// this run (each layer's summary.json carries the run id).
+bool layers_finished(const std::string& run_dir, const std::string& name = "analysis");
+
 /// RUN_DIR/NAME holds a finished analysis of the run that passed its
 /// self-checks (duality::self_check_failure).
 bool analysis_passed(const std::string& run_dir, const std::string& name = "analysis");
@@ -56,7 +61,7 @@ bool solution_finished(const std::string& run_dir);
 enum class RunState {
   kEmpty,       ///< no folder, or nothing in it but `keep` entries and temporaries
   kUnfinished,  ///< config.json, but no training.json of its run
-  kTrained,     ///< trained; no analysis of its run in RUN_DIR/analysis
+  kTrained,     ///< trained; no analysis of its run in RUN_DIR/analysis (of one layer or several)
   kDiverged,    ///< trained, and the training diverged
   kAnalysed,    ///< trained and analysed
 };
