@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "awd/experiments/sweep.h"
+#include "awd/io/csv.h"
 #include "awd/io/text_file.h"
 #include "awd/report/report.h"
 #include "test_files.h"
@@ -163,4 +164,46 @@ TEST(Report, GnuplotTemporariesOfAKilledReportAreRemovedByTheNext) {
   for (const auto& e : fs::directory_iterator(figures))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
   EXPECT_TRUE(fs::exists(figures / "sharpness_spectrum.png"));
+}
+
+// Paper Fig. S1 in the sweep report: per value and fraction, the repeats' mean
+// dL_p(f) and dL(f) and their ratio; a solution without coverage.csv (an older
+// awd) is left out of the means, and with none at all there is no figure.
+TEST(Report, PairGapCoveragePerValueIsTheMeanOverRepeats) {
+  test_util::TempDir dir;
+  experiments::SweepSpec spec;
+  spec.name = "fake";
+  spec.parameter = "lr";
+  spec.values = {0.05, 0.1};
+  spec.repeats = 2;
+  io::write_atomic((dir / "sweep.json").string(), experiments::to_json(spec).dump());
+  for (size_t v = 0; v < 2; ++v)
+    for (int64_t r = 0; r < 2; ++r) fake_solution(experiments::solution_dir(dir.str(), spec, v, r), 0.1, 0.5, {2, 1});
+  const auto coverage = [&](size_t v, int64_t r) {
+    return experiments::solution_dir(dir.str(), spec, v, r) + "/analysis/coverage.csv";
+  };
+  report::write_report(dir.str());
+  EXPECT_FALSE(fs::exists(dir / "report" / "coverage.csv"));  // no solution has one
+
+  io::write_atomic(coverage(0, 0), "fraction,pairs,pair_gap,gap\n0.5,50,0.2,0.4\n1,100,0.3,0.5\n");
+  io::write_atomic(coverage(0, 1), "fraction,pairs,pair_gap,gap\n0.5,50,0.4,0.4\n1,100,0.5,0.5\n");
+  io::write_atomic(coverage(1, 0), "fraction,pairs,pair_gap,gap\n0.5,50,0.1,0.2\n1,100,0.25,0.25\n");
+  report::write_report(dir.str());
+  // lr = 0.05: f = 0.5: dL_p (0.2 + 0.4) / 2 = 0.3, dL 0.4, ratio 0.75; f = 1: 0.4 / 0.5 = 0.8.
+  // lr = 0.1: repeat 1 has no coverage.csv, so repeat 0 alone: 0.1 / 0.2 = 0.5 and 0.25 / 0.25 = 1.
+  const auto rows = io::read_csv((dir / "report" / "coverage.csv").string());
+  ASSERT_EQ(rows.rows.size(), 4u);
+  const auto n = rows.numbers({"fraction", "pair_gap", "gap", "pair_gap_over_gap"});
+  const std::vector<std::vector<double>> expected = {
+      {0.5, 0.3, 0.4, 0.75}, {1, 0.4, 0.5, 0.8}, {0.5, 0.1, 0.2, 0.5}, {1, 0.25, 0.25, 1}};
+  for (size_t i = 0; i < 4; ++i)
+    for (size_t c = 0; c < 4; ++c) EXPECT_NEAR(n[i][c], expected[i][c], 1e-15) << "row " << i << " column " << c;
+  EXPECT_EQ(rows.rows[0][0], "0.05");
+  EXPECT_EQ(rows.rows[2][0], "0.1");
+  if (test_util::have_gnuplot()) {
+    EXPECT_TRUE(fs::exists(dir / "report" / "figures" / "coverage.png"));
+    const auto html = test_util::read_bytes((dir / "report" / "report.html").string());
+    EXPECT_NE(html.find("figures/coverage.png"), std::string::npos);
+    EXPECT_NE(html.find("Fig. S1"), std::string::npos);
+  }
 }

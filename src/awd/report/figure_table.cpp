@@ -102,6 +102,16 @@ Figure spectrum_figure() {
           "eigenvalue λ (nats per unit weight^2)", "density", Scale::kLinear, Scale::kLog, "lines lw 2"};
 }
 
+Figure coverage_figure() {
+  return {"coverage", "Fig. S1",
+          "Pair-gap coverage: the pair gap dL_p over the first fraction f of the test samples, divided by the "
+          "true gap dL over the same samples, per swept value (each the mean over its repeats, then their "
+          "ratio); near 1 once the pairs are enough.",
+          "coverage.csv", "fraction", nullptr, true, {{"pair_gap_over_gap"}},
+          "fraction f of the test samples", "ΔL_p(f) / ΔL(f)", Scale::kLinear, Scale::kLinear,
+          "linespoints lw 2 pt 7 ps 0.6"};
+}
+
 // Fig. 5 and 7 for analysis folders, drawn from the ranks.csv write_folder_comparison
 // (folder_compare.cpp) writes; the folder's label is its "value" column.
 const std::vector<Figure>& folder_figures() {

@@ -37,6 +37,10 @@ const std::vector<Figure>& sweep_figures();
 /// from solutions analysed with --spectrum).
 Figure spectrum_figure();
 
+/// Pair-gap coverage per swept value (coverage.csv, from solutions whose
+/// analysis wrote one): paper Fig. S1.
+Figure coverage_figure();
+
 /// The figures a compare report adds (paper Fig. 5, 6), drawn from its own
 /// CSV files; the algorithm is each file's "value" column.
 const std::vector<Figure>& compare_figures();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -15,6 +16,7 @@
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
 #include "awd/report/pair_gallery.h"
+#include "awd/report/solution_tables.h"
 #include "awd/report/trajectory_overlay.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
@@ -170,31 +172,6 @@ std::string solutions_csv(const SweepSpec& spec, const std::vector<Solution>& so
   return out.str();
 }
 
-/// spectra.csv: per value, the spectral density (SLQ, --spectrum) of its first
-/// finished repeat that has a readable one; "" when no solution has one.
-std::string spectra_csv(const std::string& sweep_dir, const SweepSpec& spec, const std::vector<Solution>& sols) {
-  std::ostringstream out;
-  bool any = false;
-  for (size_t v = 0; v < spec.values.size(); ++v)
-    for (const auto& s : sols) {
-      if (s.value != v) continue;
-      const auto path =
-          store::table_file(store::analysis_dir(experiments::solution_dir(sweep_dir, spec, v, s.repeat)), "spectrum");
-      if (!fs::exists(path)) continue;
-      std::vector<std::vector<double>> rows;
-      try {
-        rows = io::read_csv_columns(path, {"t", "density"});  // one row: t, density
-      } catch (const std::exception&) {
-        continue;  // the figure shows another repeat's
-      }
-      for (const auto& row : rows)
-        out << spec.values[v].str() << ',' << csv_number(row[0]) << ',' << csv_number(row[1]) << '\n';
-      any = true;
-      break;
-    }
-  return any ? "value,t,density\n" + out.str() : "";
-}
-
 /// Per value, the top pairs of its first finished repeat (those of one
 /// solution: averaging pairs over repeats would mix different test samples).
 std::vector<GalleryRequest> gallery_requests(const std::string& sweep_dir, const SweepSpec& spec,
@@ -346,9 +323,15 @@ std::string write_report(const std::string& sweep_dir, const ReportAddition& add
 
   auto add = addition;
   add.html = failures_html(sols.failed) + add.html;
-  if (const auto spectra = spectra_csv(sweep_dir, spec, sols.finished); !spectra.empty()) {
+  std::vector<SolutionRef> finished;
+  for (const auto& s : sols.finished) finished.push_back({s.value, s.repeat});
+  if (const auto spectra = spectra_csv(sweep_dir, spec, finished); !spectra.empty()) {
     io::write_atomic((rdir / "spectra.csv").string(), spectra);
     add.figures.push_back(spectrum_figure());
+  }
+  if (const auto coverage = coverage_csv(sweep_dir, spec, finished); !coverage.empty()) {
+    io::write_atomic((rdir / "coverage.csv").string(), coverage);
+    add.figures.push_back(coverage_figure());
   }
   const auto overlay = write_trajectory_overlay(rdir.string(), overlay_runs(sweep_dir, spec, sols.finished));
   add.figures.insert(add.figures.end(), overlay.figures.begin(), overlay.figures.end());
