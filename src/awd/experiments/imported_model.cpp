@@ -8,13 +8,13 @@
 #include <stdexcept>
 
 #include "awd/data/dataset.h"
-#include "awd/experiments/output_guard.h"
-#include "awd/experiments/single_run.h"
 #include "awd/data/subset.h"
 #include "awd/data/transforms.h"
 #include "awd/duality/analysis.h"
 #include "awd/duality/memory_estimate.h"
 #include "awd/duality/torchscript_split.h"
+#include "awd/experiments/output_guard.h"
+#include "awd/experiments/single_run.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"

@@ -7,8 +7,8 @@
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/layers_record.h"
-#include "awd/store/run_status.h"
 #include "awd/store/run_layout.h"
+#include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
 

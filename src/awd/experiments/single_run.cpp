@@ -16,20 +16,20 @@
 #include "awd/experiments/output_guard.h"
 #include "awd/experiments/run_plan.h"
 #include "awd/experiments/trajectory.h"
+#include "awd/models/classifier.h"
 #include "awd/store/analysis_files.h"
 #include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_dir.h"
+#include "awd/store/run_layout.h"
 #include "awd/store/run_status.h"
 #include "awd/store/snapshots.h"
 #include "awd/store/weights_folder.h"
-#include "awd/models/classifier.h"
 #include "awd/train/learners.h"
 #include "awd/util/memory.h"
 #include "awd/util/threads.h"
-#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,5 @@
 #include "awd/io/text_file.h"
 
-#include "awd/io/process.h"
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <vector>
+
+#include "awd/io/process.h"
 
 namespace awd::io {
 

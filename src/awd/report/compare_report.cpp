@@ -20,8 +20,8 @@
 #include "awd/report/noise_summary.h"
 #include "awd/report/report.h"
 #include "awd/store/folder_kind.h"
-#include "awd/store/run_status.h"
 #include "awd/store/run_layout.h"
+#include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
 

@@ -20,8 +20,8 @@
 #include "awd/report/trajectory_overlay.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
-#include "awd/store/run_status.h"
 #include "awd/store/run_layout.h"
+#include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -16,8 +16,8 @@
 #include "awd/report/figures.h"
 #include "awd/report/html.h"
 #include "awd/store/config_json.h"
-#include "awd/store/snapshots.h"
 #include "awd/store/run_layout.h"
+#include "awd/store/snapshots.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

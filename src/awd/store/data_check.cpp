@@ -7,8 +7,8 @@
 
 #include "awd/io/text_file.h"
 #include "awd/store/folder_kind.h"
-#include "awd/store/run_status.h"
 #include "awd/store/run_layout.h"
+#include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -8,13 +8,13 @@
 
 #include "awd/io/text_file.h"
 #include "awd/models/training_view.h"
+#include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
 #include "awd/store/folder_kind.h"
+#include "awd/store/run_layout.h"
 #include "awd/store/run_status.h"
-#include "awd/store/config_json.h"
 #include "awd/store/weights_folder.h"
 #include "awd/util/threads.h"
-#include "awd/store/run_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
