@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -104,10 +105,18 @@ Eigenbasis predicted_eigenbasis(const torch::Tensor& matrix, const util::Progres
   return basis;
 }
 
-/// SPEC §5 in the dense eigenbasis of all N directions; returns the basis [N, N].
-torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
-                                  const DualPairs& pairs, const AnalysisConfig& cfg, StageClock& clock,
-                                  AnalysisResult& res) {
+/// The decomposition of SPEC §5 in a basis, and that basis.
+struct BasisDecomposition {
+  Decomposition decomposition;       ///< the directions computed, in rank order
+  double eq10_sum = 0;               ///< Eq. 10 summed over all N directions
+  std::optional<TopKSummary> top_k;  ///< the top-k route's sums and certificate
+  torch::Tensor vectors;             ///< the basis: [N, N], or the top k [N, k]
+};
+
+/// SPEC §5 in the dense eigenbasis of all N directions.
+BasisDecomposition dense_decomposition(LayerSplit& split, const torch::Tensor& train_act,
+                                       const torch::Tensor& train_y, const DualPairs& pairs,
+                                       const AnalysisConfig& cfg, StageClock& clock) {
   Eigenbasis basis;
   {
     LayerLinearization lin;
@@ -125,25 +134,27 @@ torch::Tensor dense_decomposition(LayerSplit& split, const torch::Tensor& train_
       clock.lap("hessian");
       basis = predicted_eigenbasis(matrix, cfg.progress);
     }
-    if (last) basis = lift_eigenbasis(basis, res.rows, res.cols);
+    if (last) basis = lift_eigenbasis(basis, split.weight().size(0), split.weight().size(1));
     clock.lap("eigh");
   }
   util::StageProgress columns(cfg.progress, "decomposition");
-  res.decomposition = decompose_scaled(pairs.delta.reshape({res.pairs_kept, -1}), pairs.grad_scale, basis.vectors,
-                                       basis.lambda, cfg.n_sharp, [&](int64_t done, int64_t total) {
+  BasisDecomposition out;
+  out.decomposition = decompose_scaled(pairs.delta.reshape({pairs.keep_idx.numel(), -1}), pairs.grad_scale,
+                                       basis.vectors, basis.lambda, cfg.n_sharp, [&](int64_t done, int64_t total) {
                                          columns.update(double(done), double(total), "directions");
                                        });
-  res.eq10_residual = std::abs(res.decomposition.eq10_sum - res.pair_gap);
+  out.eq10_sum = out.decomposition.eq10_sum;
+  out.vectors = basis.vectors;
   clock.lap("decomposition");
-  return basis.vectors;
+  return out;
 }
 
 /// SPEC §5 along the top k eigenvectors, found matrix-free, plus the exact
-/// remainder of the other N - k and the ranking certificate;
-/// returns the k eigenvectors [N, k]. The pairs enter in rank-one form.
-torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_act, const torch::Tensor& train_y,
-                                  const torch::Tensor& x_part, const torch::Tensor& x_test, const DualPairs& pairs,
-                                  const AnalysisConfig& cfg, int64_t k, StageClock& clock, AnalysisResult& res) {
+/// remainder of the other N - k and the ranking certificate. The pairs enter
+/// in rank-one form.
+BasisDecomposition top_k_decomposition(LayerSplit& split, const torch::Tensor& train_act,
+                                       const torch::Tensor& train_y, const RankOnePairs& rank_one,
+                                       const AnalysisConfig& cfg, int64_t k, StageClock& clock) {
   TopEigenpairs top;
   {
     torch::AutoGradMode grad_on(true);
@@ -155,14 +166,14 @@ torch::Tensor top_k_decomposition(LayerSplit& split, const torch::Tensor& train_
     top = top_eigenpairs(op, k, options);
     clock.lap("lanczos");
   }
-  const auto rank_one = rank_one_pairs(split.weight(), x_part.index_select(0, pairs.keep_idx),
-                                       x_test.index_select(0, pairs.keep_idx), pairs.pair_gap, cfg.delta_scale);
   auto t = decompose_truncated(rank_one, top.vectors, top.lambda, cfg.n_sharp);
-  res.decomposition = std::move(t.resolved);
-  res.eq10_residual = std::abs(t.total.eq10() - res.pair_gap);  // Eq. 10 over all N, exactly
-  res.top_k = TopKSummary{k, t.total, t.remainder, t.certificate, top.products, top.restarts};
+  BasisDecomposition out;
+  out.decomposition = std::move(t.resolved);
+  out.eq10_sum = t.total.eq10();  // over all N, exactly
+  out.top_k = TopKSummary{k, t.total, t.remainder, t.certificate, top.products, top.restarts};
+  out.vectors = top.vectors;
   clock.lap("decomposition");
-  return top.vectors;
+  return out;
 }
 
 /// Hutchinson's trace and the SLQ density of the basis matrix (as PyHessian reports them).
@@ -267,10 +278,17 @@ AnalysisResult analyze_with(LayerSplit& split, const data::Samples& samples, con
   clock.lap("dual_weights");
 
   // SPEC §5: the basis, all N directions or the top k and the remainder.
-  const auto basis_vectors =
+  auto basis =
       basis_rank > 0
-          ? top_k_decomposition(split, act.train, sets.train_y, x_part, x_test, pairs, cfg, basis_rank, clock, res)
-          : dense_decomposition(split, act.train, sets.train_y, pairs, cfg, clock, res);
+          ? top_k_decomposition(split, act.train, sets.train_y,
+                                rank_one_pairs(W, x_part.index_select(0, pairs.keep_idx),
+                                               x_test.index_select(0, pairs.keep_idx), pairs.pair_gap, cfg.delta_scale),
+                                cfg, basis_rank, clock)
+          : dense_decomposition(split, act.train, sets.train_y, pairs, cfg, clock);
+  res.decomposition = std::move(basis.decomposition);
+  res.eq10_residual = std::abs(basis.eq10_sum - res.pair_gap);
+  res.top_k = std::move(basis.top_k);
+  const auto& basis_vectors = basis.vectors;
   if (cfg.spectrum) {
     res.spectrum = layer_spectrum(split, act.train, sets.train_y, cfg.basis);
     clock.lap("spectrum");
