@@ -22,7 +22,6 @@
 
 #include "awd/experiments/all_layers.h"
 #include "awd/experiments/exit_codes.h"
-#include "awd/experiments/sweep_worker.h"
 #include "awd/io/claim_file.h"
 #include "awd/io/process.h"
 #include "awd/io/text_file.h"
