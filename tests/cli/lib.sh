@@ -36,6 +36,15 @@ expect_usage_error() {
   return 0
 }
 
+# same_files WHAT DIR_A DIR_B FILES...: each file byte-identical in both folders.
+same_files() {
+  local what=$1 a=$2 b=$3
+  shift 3
+  for f in "$@"; do cmp -s "$a/$f" "$b/$f" && ok || bad "$what: $f differs"; done
+}
+# weights DIR: the .npy files of a weights folder, by name.
+weights() { (cd "$1" && ls *.npy); }
+
 # finish NAME: "NAME: P passed, F failed"; the status is that of the test (0 when none failed).
 finish() {
   echo "$1: $pass passed, $fail failed"

@@ -19,12 +19,6 @@ run() {  # run NAME ARGS...: awd run into $T/NAME, failing the test on a non-zer
   shift
   if "$AWD" run "${SMALL[@]}" "$@" -o "$T/$name" >"$T/$name.out" 2>"$T/$name.err"; then ok; else bad "$name: $(cat "$T/$name.err")"; fi
 }
-same_files() {  # same_files WHAT DIR_A DIR_B FILES...: byte-identical
-  local what=$1 a=$2 b=$3
-  shift 3
-  for f in "$@"; do cmp -s "$a/$f" "$b/$f" && ok || bad "$what: $f differs"; done
-}
-weights() { (cd "$1" && ls *.npy); }
 
 # The noise record with one learner, SSGD and DPSGD with three (DPSGD on a ring:
 # each learner's own weights, the mean of them snapshotted).
