@@ -166,11 +166,9 @@ experiments::SweepSpec lr_sweep(std::vector<double> values, int64_t repeats) {
   return spec;
 }
 
-/// A worker's options for the sweep folder `dir` (no input files recorded).
-experiments::SweepOptions in(const std::string& dir) {
-  experiments::SweepOptions o;
-  o.dir = dir;
-  return o;
+/// Enters the sweep folder `dir` as a worker of `spec` does (no input files recorded).
+void enter(const experiments::SweepSpec& spec, const std::string& dir) {
+  experiments::enter_sweep_dir(spec, dir, store::FolderKind::kSweep, {});
 }
 
 }  // namespace
@@ -178,16 +176,16 @@ experiments::SweepOptions in(const std::string& dir) {
 TEST(Sweep, FolderJoinsItsExperimentAndRefusesAnother) {
   test_util::TempDir dir;
   const auto sweep = (dir / "s").string();
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), in(sweep));
+  enter(lr_sweep({0.1, 0.2}, 2), sweep);
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 2);
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 2), in(sweep));  // a second worker joins
+  enter(lr_sweep({0.1, 0.2}, 2), sweep);  // a second worker joins
   // More repeats extend the experiment; fewer leave the record as it is.
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 5), in(sweep));
+  enter(lr_sweep({0.1, 0.2}, 5), sweep);
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
-  experiments::enter_sweep_dir(lr_sweep({0.1, 0.2}, 3), in(sweep));
+  enter(lr_sweep({0.1, 0.2}, 3), sweep);
   EXPECT_EQ(experiments::load_sweep(sweep).repeats, 5);
   try {
-    experiments::enter_sweep_dir(lr_sweep({0.3}, 1), in(sweep));
+    enter(lr_sweep({0.3}, 1), sweep);
     ADD_FAILURE() << "another experiment was let in";
   } catch (const std::exception& e) {
     EXPECT_EQ(std::string(e.what()),
@@ -212,7 +210,7 @@ TEST(Sweep, TwoExperimentsRacingForAnEmptyFolderOneWins) {
         char c;
         [[maybe_unused]] auto r = ::read(go[0], &c, 1);
         try {
-          experiments::enter_sweep_dir(lr_sweep({k % 2 ? 0.1 : 0.3}, 1), in(sweep));
+          enter(lr_sweep({k % 2 ? 0.1 : 0.3}, 1), sweep);
           ::_exit(k % 2 ? 11 : 13);
         } catch (const std::exception&) {
           ::_exit(0);

@@ -11,6 +11,8 @@
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
+#include "awd/store/folder_kind.h"
+#include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -133,6 +135,81 @@ std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, si
   return (fs::path(sweep_dir) / "runs" / (spec.parameter + "=" + spec.values.at(value_index).str()) /
           ("rep" + std::to_string(repeat)))
       .string();
+}
+
+namespace {
+
+/// The experiment a sweep directory belongs to, without the repeat count
+/// (a sweep may be extended with more repeats) and the thread count. Paths are
+/// absolute (a sweep.json of an awd before absolute paths recorded them as
+/// given, relative to the working directory of its commands).
+json sweep_identity(SweepSpec spec) {
+  make_paths_absolute(spec.base);
+  auto j = to_json(spec);
+  j.erase("repeats");
+  j["config"].erase("threads");
+  return j;
+}
+
+/// sweep.json: the experiment and the files it reads.
+std::string sweep_record(const SweepSpec& spec, const store::InputFiles& inputs) {
+  auto j = to_json(spec);
+  if (!inputs.data.empty()) j["data_files"] = store::files_json(inputs.data);
+  if (!inputs.init.empty()) j["init_files"] = store::files_json(inputs.init);
+  return j.dump(1) + "\n";
+}
+
+/// Refuses a sweep folder whose sweep.json records another experiment, naming where they differ.
+void require_same_experiment(const SweepSpec& spec, const SweepSpec& recorded, const std::string& dir) {
+  const auto patch = json::diff(sweep_identity(recorded), sweep_identity(spec));
+  if (!patch.empty())
+    throw std::runtime_error(dir + ": holds a sweep of another experiment (" + sweep_record_path(dir) + " differs at " +
+                             patch.front().value("path", "") + "); use a new folder");
+}
+
+/// The inputs of the sweep are the files now (`inputs`): those sweep.json
+/// records, or for a sweep of an awd before it recorded them, those its
+/// trained solutions record in their config.json.
+void check_recorded_inputs(const SweepSpec& spec, const std::string& sweep_dir, const store::InputFiles& inputs) {
+  const auto recorded = recorded_inputs(sweep_dir);
+  if (!recorded.data.empty()) return store::verify_sweep_inputs(recorded, sweep_record_path(sweep_dir), inputs.data);
+  store::DataFileCheck check;
+  check.know(inputs.data);
+  for (size_t v = 0; v < spec.values.size(); ++v)
+    for (int64_t r = 0; r < spec.repeats; ++r) {
+      const auto dir = solution_dir(sweep_dir, spec, v, r);
+      if (!store::training_finished(dir)) continue;
+      store::require_recorded(dir, inputs.data);
+      check.verify(dir);
+    }
+}
+
+}  // namespace
+
+void record_repeats(const SweepSpec& spec, const std::string& dir, const store::InputFiles& inputs) {
+  const auto path = sweep_record_path(dir);
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const auto recorded = load_sweep(dir);
+    require_same_experiment(spec, recorded, dir);
+    if (recorded.repeats >= spec.repeats) return;
+    const auto kept = recorded_inputs(dir);
+    io::write_atomic(path, sweep_record(spec, kept.data.empty() ? inputs : kept));
+  }
+  throw std::runtime_error(path + ": cannot record " + std::to_string(spec.repeats) +
+                           " repeats (other workers keep rewriting it)");
+}
+
+
+void enter_sweep_dir(const SweepSpec& spec, const std::string& dir, store::FolderKind kind,
+                     const store::InputFiles& inputs) {
+  store::require_folder_kind(dir, kind);
+  store::prepare_output_dir(dir);
+  store::own_folder(dir, kind);
+  if (io::write_exclusive(sweep_record_path(dir), sweep_record(spec, inputs))) return;
+  // Joining: the same experiment, on the same files, before anything is written.
+  require_same_experiment(spec, load_sweep(dir), dir);
+  check_recorded_inputs(spec, dir, inputs);
+  record_repeats(spec, dir, inputs);
 }
 
 }  // namespace awd::experiments

@@ -75,4 +75,25 @@ std::string solution_dir(const std::string& sweep_dir, const SweepSpec& spec, si
 /// {executable, "solve", solution_dir, "--threads", T}.
 std::vector<std::string> solve_command(const std::string& executable, const std::string& solution_dir, int threads);
 
+/// Creates SWEEP_DIR (marked `kind`: kSweep, or kCompare for `awd compare`) and its sweep.json for `spec`
+/// (exclusively: of two experiments racing for an empty folder one wins), or
+/// joins the experiment recorded there. Refuses a folder of another kind or
+/// of files awd did not write (store/folder_kind.h), a folder of another
+/// experiment ("DIR: holds a sweep of another experiment (... differs at
+/// /config/data/path ...)"), and inputs that differ from those recorded:
+/// sweep.json's, or for a sweep of an awd before they were recorded, those of
+/// its finished solutions (naming the file). More repeats of the same
+/// experiment extend it (the record keeps the largest repeat count asked for).
+/// spec.base's paths must be absolute (make_paths_absolute).
+/// `inputs` are the data and --init-from files of spec.base as they are now (read_inputs).
+void enter_sweep_dir(const SweepSpec& spec, const std::string& sweep_dir, store::FolderKind kind,
+                     const store::InputFiles& inputs);
+
+/// Checks that sweep.json records this experiment with at least spec.repeats,
+/// raising the count when needed (keeping the recorded inputs, or recording
+/// `inputs` in a sweep.json of an awd before it recorded them). The raise is
+/// read back: a worker of the same experiment asking fewer repeats may write
+/// at the same moment (run_sweep checks once more at its end).
+void record_repeats(const SweepSpec& spec, const std::string& sweep_dir, const store::InputFiles& inputs);
+
 }  // namespace awd::experiments

@@ -38,69 +38,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// The experiment a sweep directory belongs to, without the repeat count
-/// (a sweep may be extended with more repeats) and the thread count. Paths are
-/// absolute (a sweep.json of an awd before absolute paths recorded them as
-/// given, relative to the working directory of its commands).
-json sweep_identity(SweepSpec spec) {
-  make_paths_absolute(spec.base);
-  auto j = to_json(spec);
-  j.erase("repeats");
-  j["config"].erase("threads");
-  return j;
-}
-
-/// sweep.json: the experiment and the files it reads.
-std::string sweep_record(const SweepSpec& spec, const store::InputFiles& inputs) {
-  auto j = to_json(spec);
-  if (!inputs.data.empty()) j["data_files"] = store::files_json(inputs.data);
-  if (!inputs.init.empty()) j["init_files"] = store::files_json(inputs.init);
-  return j.dump(1) + "\n";
-}
-
-/// Refuses a sweep folder whose sweep.json records another experiment, naming where they differ.
-void require_same_experiment(const SweepSpec& spec, const SweepSpec& recorded, const std::string& dir) {
-  const auto patch = json::diff(sweep_identity(recorded), sweep_identity(spec));
-  if (!patch.empty())
-    throw std::runtime_error(dir + ": holds a sweep of another experiment (" + sweep_record_path(dir) + " differs at " +
-                             patch.front().value("path", "") + "); use a new folder");
-}
-
-/// Checks that sweep.json records this experiment with at least spec.repeats,
-/// raising the count when needed (keeping the recorded inputs, or recording
-/// `inputs` in a sweep.json of an awd before it recorded them). The raise is
-/// read back: a worker of the same experiment asking fewer repeats may write
-/// at the same moment (run_sweep checks once more at its end).
-void record_repeats(const SweepSpec& spec, const std::string& dir, const store::InputFiles& inputs) {
-  const auto path = sweep_record_path(dir);
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const auto recorded = load_sweep(dir);
-    require_same_experiment(spec, recorded, dir);
-    if (recorded.repeats >= spec.repeats) return;
-    const auto kept = recorded_inputs(dir);
-    io::write_atomic(path, sweep_record(spec, kept.data.empty() ? inputs : kept));
-  }
-  throw std::runtime_error(path + ": cannot record " + std::to_string(spec.repeats) +
-                           " repeats (other workers keep rewriting it)");
-}
-
-/// The inputs of the sweep are the files now (opt.inputs): those sweep.json
-/// records, or for a sweep of an awd before it recorded them, those its
-/// trained solutions record in their config.json.
-void check_recorded_inputs(const SweepSpec& spec, const SweepOptions& opt) {
-  const auto recorded = recorded_inputs(opt.dir);
-  if (!recorded.data.empty()) return store::verify_sweep_inputs(recorded, sweep_record_path(opt.dir), opt.inputs.data);
-  store::DataFileCheck check;
-  check.know(opt.inputs.data);
-  for (size_t v = 0; v < spec.values.size(); ++v)
-    for (int64_t r = 0; r < spec.repeats; ++r) {
-      const auto dir = solution_dir(opt.dir, spec, v, r);
-      if (!store::training_finished(dir)) continue;
-      store::require_recorded(dir, opt.inputs.data);
-      check.verify(dir);
-    }
-}
-
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -373,25 +310,16 @@ void SweepWorker::beat() {
 
 }  // namespace
 
-void enter_sweep_dir(const SweepSpec& spec, const SweepOptions& opt) {
-  store::require_folder_kind(opt.dir, opt.kind);
-  store::prepare_output_dir(opt.dir);
-  store::own_folder(opt.dir, opt.kind);
-  if (io::write_exclusive(sweep_record_path(opt.dir), sweep_record(spec, opt.inputs))) return;
-  // Joining: the same experiment, on the same files, before anything is written.
-  require_same_experiment(spec, load_sweep(opt.dir), opt.dir);
-  check_recorded_inputs(spec, opt);
-  record_repeats(spec, opt.dir, opt.inputs);
-}
-
 SweepStatus run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   if (opt.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
   if (!(opt.claim_timeout > 0) || opt.claim_timeout > 1e7)
     throw std::invalid_argument("--claim-timeout must be a positive number of seconds");
   if (const auto& layer = spec.base.analysis.layer; names_several_layers(layer))  // its report compares one layer
-    throw std::invalid_argument("--layer " + layer + ": a sweep analyses one layer per solution (awd analyze " +
-                                "SOLUTION_DIR --layer " + layer + " --name NAME: several)");
-  enter_sweep_dir(spec, opt);
+    throw std::invalid_argument("--layer " + layer + ": " +
+                                (opt.kind == store::FolderKind::kCompare ? "a compare" : "a sweep") +
+                                " analyses one layer per solution (awd analyze SOLUTION_DIR --layer " + layer +
+                                " --name NAME: several)");
+  enter_sweep_dir(spec, opt.dir, opt.kind, opt.inputs);
   const auto status = SweepWorker(spec, opt).run();
   record_repeats(spec, opt.dir, opt.inputs);
   return status;

@@ -36,18 +36,6 @@ struct SweepStatus {
   int by_others = 0;     ///< finished by other workers while this one ran
 };
 
-/// Creates SWEEP_DIR (marked options.kind) and its sweep.json for `spec`
-/// (exclusively: of two experiments racing for an empty folder one wins), or
-/// joins the experiment recorded there. Refuses a folder of another kind or
-/// of files awd did not write (store/folder_kind.h), a folder of another
-/// experiment ("DIR: holds a sweep of another experiment (... differs at
-/// /config/data/path ...)"), and inputs that differ from those recorded:
-/// sweep.json's, or for a sweep of an awd before they were recorded, those of
-/// its finished solutions (naming the file). More repeats of the same
-/// experiment extend it (the record keeps the largest repeat count asked for).
-/// spec.base's paths must be absolute (make_paths_absolute).
-void enter_sweep_dir(const SweepSpec& spec, const SweepOptions& options);
-
 /// Enters the folder (enter_sweep_dir), then trains every solution that is not
 /// finished and not claimed by a live worker, `jobs` at once, and waits for
 /// those other workers train. Finished solutions (an analysis summary, or a
