@@ -91,10 +91,14 @@ void make_paths_absolute(RunConfig& c) {
   }
 }
 
+std::string default_layer(Arch arch) {
+  if (arch == Arch::kResnet18) return "fc";
+  if (arch == Arch::kDensenet121) return "classifier";
+  return AnalysisConfig{}.layer;
+}
+
 void default_layer_of_arch(RunConfig& c) {
-  if (c.analysis.layer != AnalysisConfig{}.layer) return;
-  if (c.model.arch == Arch::kResnet18) c.analysis.layer = "fc";
-  if (c.model.arch == Arch::kDensenet121) c.analysis.layer = "classifier";
+  if (c.analysis.layer == AnalysisConfig{}.layer) c.analysis.layer = default_layer(c.model.arch);
 }
 
 const std::vector<std::string>& preset_names() {

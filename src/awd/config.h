@@ -188,9 +188,13 @@ void validate(const RunConfig& cfg);
 /// whatever the working directory of a later command. Empty paths stay empty.
 void make_paths_absolute(RunConfig& cfg);
 
-/// The default analysed layer, fc2, names no layer of ResNet-18 or
-/// DenseNet-121: with that default they analyse their last layer (fc,
-/// classifier) instead. Any other layer name is left as it is.
+/// The layer a network of `arch` analyses unless told otherwise: the paper's
+/// fc2 for the MLP and the CNN (AnalysisConfig's default), the last layer of
+/// ResNet-18 (fc) and DenseNet-121 (classifier), which have no fc2.
+std::string default_layer(Arch arch);
+/// Replaces AnalysisConfig's default layer by default_layer(cfg.model.arch);
+/// any other layer name is left as it is. Every command applies it once to
+/// the configuration it runs (and apply_preset to a preset's).
 void default_layer_of_arch(RunConfig& cfg);
 
 /// The names apply_preset knows, in the order they are listed to the user.

@@ -38,7 +38,7 @@ Subcommand add_compare(CLI::App& app, Context& ctx) {
   add_analysis_options(*sub, cfg.analysis);
   return {sub, [a, &ctx] {
             bool quiet = a->flags.quiet;
-            begin_command(ctx.spec.base, quiet);  // the run configuration, as for every command (local backend)
+            begin_command(ctx.compare_cfg, quiet);  // the configuration the compare runs (its default layer)
             const auto spec = experiments::compare_spec(ctx.compare_cfg, a->repeats);
             experiments::check_learners_fit(spec.base);
             SweepRun run = a->run;

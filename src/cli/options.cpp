@@ -11,6 +11,7 @@
 #include "awd/duality/basis_choice.h"
 #include "awd/experiments/compare.h"
 #include "awd/store/config_json.h"
+#include "awd/train/trainer.h"
 #include "awd/util/threads.h"
 
 namespace awd::cli {
@@ -99,7 +100,8 @@ void add_training_options(CLI::App& app, RunConfig& c) {
   app.add_flag("--fixed-epochs", c.train.fixed_epochs, "Train exactly --max-epoch epochs (the stop rule off)");
   app.add_option("--eval-every", c.train.eval_every,
                  "Evaluate (and check the stop rule) every k epochs and at the last; 0 = auto: every epoch "
-                 "without BatchNorm, every 5 with it (resnet18, densenet121)")
+                 "without BatchNorm, every " + std::to_string(train::kBatchNormEvalEvery) +
+                     " with it (resnet18, densenet121)")
       ->capture_default_str();
   app.add_option("--analyze-every", c.train.analyze_every,
                  "Analyse the layer at epochs 0, k, 2k, ... and the last, from kept snapshots, into "
@@ -130,7 +132,9 @@ void add_training_options(CLI::App& app, RunConfig& c) {
 
 /// Options of the duality analysis (SPEC §2-5).
 void add_analysis_options(CLI::App& app, AnalysisConfig& a) {
-  app.add_option("--layer", a.layer, "Dense layer to analyse")->capture_default_str();
+  app.add_option("--layer", a.layer,
+                 "Dense layer to analyse (default: " + default_layer(Arch::kMlp) + "; resnet18: " +
+                     default_layer(Arch::kResnet18) + ", densenet121: " + default_layer(Arch::kDensenet121) + ")");
   add_named_option(app, "--basis", a.basis, "hessian or fisher (empirical Fisher)");
   app.add_option("--delta-scale", a.delta_scale, "gamma: analyse gamma dW_k instead of dW_k")->capture_default_str();
   app.add_option("--max-test", a.max_test, "K: analyse only the first K test samples (0 = all)")

@@ -158,9 +158,10 @@ Subcommand add_run(CLI::App& app, Context& ctx) {
   sub->add_option("-o,--out", a->out_dir, "Run directory")->capture_default_str();
   add_training_options(*sub, cfg);
   add_analysis_options(*sub, cfg.analysis);
-  sub->get_option("--layer")->description(
-      "Dense layer to analyse; 'all' or a list fc1,fc3 analyses each into RUN_DIR/analysis/LAYER and writes "
-      "RUN_DIR/analysis/layers.csv, a figure and report.html");
+  auto* layer = sub->get_option("--layer");
+  layer->description(layer->get_description() +
+                     "; 'all' or a list fc1,fc3 analyses each into RUN_DIR/analysis/LAYER and writes "
+                     "RUN_DIR/analysis/layers.csv, a figure and report.html");
   return {sub, [a, &cfg] {
             const bool secondary = begin_command(cfg, a->flags.quiet);
             const experiments::OutputOptions out{a->out_dir, a->flags.force, !a->flags.quiet, {}, {}};

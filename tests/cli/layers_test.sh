@@ -151,5 +151,8 @@ expect_usage_error "run, noise" "awd: --noise-every records one layer's noise; -
 [ -e "$T/bad" ] && bad "a refused run left a folder" || ok
 expect_usage_error "sweep" "awd: --layer all: a sweep analyses one layer per solution" \
   "$AWD" sweep --param lr --values 0.1 --repeats 1 --data "$MNIST" -M 20 --n-test 100 --layer all -q -o "$T/sw"
+expect_usage_error "compare" "awd: --layer fc1,fc2: a compare analyses one layer per solution" \
+  "$AWD" compare --repeats 1 --data "$MNIST" -M 20 --n-test 100 --learners 2 -B 10 --layer fc1,fc2 -q -o "$T/cmp"
+[ -e "$T/sw" ] || [ -e "$T/cmp" ] && bad "a refused sweep or compare left a folder" || ok
 
 finish layers
