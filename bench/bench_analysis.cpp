@@ -50,10 +50,11 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 11;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 0;
-  const auto cfg = store::load_run_config(dir);
+  const auto record = store::read_run_record(dir);
+  const auto& cfg = record.config;
   const auto folder = data::load_folder(cfg.data.path);
-  const auto run = store::load_run(dir, folder);
-  const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
+  const auto run = store::load_run(record, folder);
+  const auto samples = data::normalized(data::materialize(folder, record.subset), cfg.data.mean, cfg.data.std);
   util::set_threads(threads);
   auto analysis = cfg.analysis;
   analysis.progress = {};  // nothing printed while timing

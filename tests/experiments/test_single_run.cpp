@@ -71,13 +71,13 @@ experiments::AnalysisOutput* SingleRun::result_ = nullptr;
 
 TEST_F(SingleRun, LoadRunGivesBackTheNetworkWhoseAnalysisWasSaved) {
   const auto folder = data::load_folder(cfg_->data.path);
-  const auto saved = store::load_run(run().string(), folder);
-  EXPECT_EQ(saved.run_id, read_json(analysis() / "summary.json").at("run_id").get<std::string>());
-  EXPECT_EQ(saved.config.train.seed, cfg_->train.seed);
+  const auto saved = store::load_run(store::read_run_record(run().string()), folder);
+  EXPECT_EQ(saved.record.run_id, read_json(analysis() / "summary.json").at("run_id").get<std::string>());
+  EXPECT_EQ(saved.record.config.train.seed, cfg_->train.seed);
   EXPECT_EQ(saved.training.epochs, read_json(analysis() / "summary.json").at("training").at("epochs").get<int64_t>());
   // The network read back, analysed afresh, gives the saved numbers.
-  const auto samples = data::materialize(folder, saved.subset);
-  const auto again = test_util::analyze(*saved.model, samples, saved.config.analysis);
+  const auto samples = data::materialize(folder, saved.record.subset);
+  const auto again = test_util::analyze(*saved.model, samples, saved.record.config.analysis);
   const auto summary = read_json(analysis() / "summary.json");
   EXPECT_DOUBLE_EQ(again.gap, summary.at("gap").get<double>());
   EXPECT_DOUBLE_EQ(again.pair_gap, summary.at("pair_gap").get<double>());
@@ -141,11 +141,10 @@ TEST_F(SingleRun, ASecondRunIsFinishedAndChangesNoFile) {
   EXPECT_EQ(test_util::read_bytes((run() / "config.json").string()), config_before);
 }
 
-TEST_F(SingleRun, LoadRunRefusesAFolderWithoutARunNamingIt) {
+TEST_F(SingleRun, ReadRunRecordRefusesAFolderWithoutARunNamingIt) {
   test_util::TempDir empty;
-  const auto folder = data::load_folder(cfg_->data.path);
   try {
-    store::load_run(empty.str(), folder);
+    store::read_run_record(empty.str());
     ADD_FAILURE() << "no error for an empty folder";
   } catch (const std::runtime_error& e) {
     const std::string msg = e.what();

@@ -47,7 +47,9 @@ TEST(Csv, NumbersAreWrittenShortestAndReadBackExactly) {
   EXPECT_EQ(io::csv_number(0.1), "0.1");
   EXPECT_EQ(io::csv_number(25), "25.0");
   EXPECT_EQ(io::csv_number(NAN), "nan");
-  EXPECT_EQ(io::csv_number(INFINITY), "nan");
+  EXPECT_EQ(io::csv_number(INFINITY), "inf");  // a direction that never doubles its loss: F = inf
+  EXPECT_EQ(io::csv_number(-INFINITY), "-inf");
+  EXPECT_EQ(io::csv_field_number(io::csv_number(INFINITY)), INFINITY);
   const double third = 1.0 / 3.0;
   EXPECT_EQ(io::csv_field_number(io::csv_number(third)), third);
   EXPECT_EQ(io::format_number(0.123456789, 4), "0.1235");

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -144,11 +145,11 @@ TEST(EvalEvery, SkippedEvaluationsChangeNoWeightOfSsgdOrDpsgdLearners) {
     c.train.eval_every = 1;
     auto a = make(c, s);
     auto ex = distributed::local_exchange(3);
-    const auto ra = train::train_learners(*a, s, c.train, c.learners, "fc", *ex);
+    const auto ra = train::train_learners(*a, s, c.train, c.learners, std::nullopt, *ex);
     c.train.eval_every = 3;
     auto b = make(c, s);
     auto ex2 = distributed::local_exchange(3);
-    const auto rb = train::train_learners(*b, s, c.train, c.learners, "fc", *ex2);
+    const auto rb = train::train_learners(*b, s, c.train, c.learners, std::nullopt, *ex2);
     expect_same_state(*a, *b);
     ASSERT_EQ(evaluated_epochs(rb), (std::vector<int64_t>{3, 5})) << to_string(algo);
     for (const auto& r : rb.history) expect_same_record(r, record_at(ra, r.epoch));

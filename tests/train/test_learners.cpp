@@ -27,7 +27,7 @@ std::shared_ptr<models::Classifier> initial_model(const RunConfig& cfg) {
 
 train::TrainResult train_n(models::Classifier& model, const data::Samples& s, const RunConfig& cfg) {
   auto exchange = distributed::local_exchange(cfg.learners.count);
-  return train::train_learners(model, s, cfg.train, cfg.learners, cfg.analysis.layer, *exchange);
+  return train::train_learners(model, s, cfg.train, cfg.learners, model.find_dense(cfg.analysis.layer), *exchange);
 }
 
 double max_abs_diff(models::Classifier& a, models::Classifier& b) {

@@ -24,12 +24,12 @@ torch::Tensor stages_below(torch::nn::Sequential stages, size_t stage, const tor
 class SequentialSplit final : public LayerSplit {
  public:
   SequentialSplit(std::shared_ptr<models::Classifier> model, std::shared_ptr<models::Classifier> model32,
-                  const std::string& layer, const std::optional<ActivityPass>& pass)
+                  const models::DenseStage& layer, const std::optional<ActivityPass>& pass)
       : model_(std::move(model)),
         model32_(std::move(model32)),
         stages_(model_->stages()),
-        name_(layer),
-        stage_(model_->dense_stage(layer)),
+        name_(layer.name),
+        stage_(layer.stage),
         fc_(model_->dense_layer(layer)),
         pass_(pass) {}
 
@@ -63,9 +63,8 @@ class SequentialSplit final : public LayerSplit {
 
 }  // namespace
 
-std::unique_ptr<LayerSplit> sequential_split(const models::Classifier& model, const std::string& layer,
+std::unique_ptr<LayerSplit> sequential_split(const models::Classifier& model, const models::DenseStage& layer,
                                              const std::optional<ActivityPass>& pass) {
-  model.dense_stage(layer);  // refuse an unknown layer before copying anything
   auto copy = model.copy();
   copy->to(torch::kDouble);
   copy->eval();
@@ -76,6 +75,11 @@ std::unique_ptr<LayerSplit> sequential_split(const models::Classifier& model, co
     copy32->eval();
   }
   return std::make_unique<SequentialSplit>(std::move(copy), std::move(copy32), layer, pass);
+}
+
+std::unique_ptr<LayerSplit> sequential_split(const models::Classifier& model, const std::string& name,
+                                             const std::optional<ActivityPass>& pass) {
+  return sequential_split(model, model.find_dense(name), pass);
 }
 
 }  // namespace awd::duality

@@ -13,6 +13,7 @@
 #include "awd/store/config_json.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_dir.h"
+#include "awd/store/run_layout.h"
 #include "awd/store/run_status.h"
 
 namespace fs = std::filesystem;
@@ -101,19 +102,25 @@ LayerSelection select_network_layers(const RunConfig& cfg, const std::vector<int
 LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisConfig& analysis,
                                      const std::string& name, bool force) {
   store::check_analysis_name(name);
-  auto cfg = store::load_run_config(run_dir);
+  return analyze_run_layers(open_run(run_dir), analysis, name, force);
+}
+
+LayersOutput analyze_run_layers(const OpenedRun& run, const AnalysisConfig& analysis, const std::string& name,
+                                bool force) {
+  auto cfg = run.config;
   cfg.analysis = analysis;
-  const auto folder = data::load_folder(cfg.data.path);
-  auto shape = folder.test.images.sizes().vec();
+  auto shape = run.folder.test.images.sizes().vec();
   shape.erase(shape.begin());
-  const auto selection = select_network_layers(cfg, shape, folder.train.num_classes);
+  const auto selection = select_network_layers(cfg, shape, run.folder.train.num_classes);
   const auto analyse_one = [&](const std::string& layer, const std::string&) {
     auto one = analysis;
     one.layer = layer;
-    analyze_solution_into(run_dir, one, name + "/" + layer, true);
+    analyze_layer(run, one, name + "/" + layer, true);
   };
+  const auto& run_dir = run.saved.record.dir;
   return analyze_layers_into((fs::path(run_dir) / name).string(), selection, analysis, store::to_json(cfg),
-                             store::analysis_finished(run_dir, name), force, analyse_one);
+                             store::analysis_of_run(store::analysis_dir(run_dir, name), run.saved.record.run_id),
+                             force, analyse_one);
 }
 
 LayersOutput analyze_layers_into(const std::string& dir, const LayerSelection& selection, const AnalysisConfig& analysis,

@@ -55,6 +55,10 @@ struct LayersOutput {
 /// failures and the others still run; any other error stops at once.
 LayersOutput analyze_solution_layers(const std::string& run_dir, const AnalysisConfig& analysis,
                                      const std::string& name, bool force);
+/// The same on a run already opened (single_run.h), into RUN_DIR/NAME.
+struct OpenedRun;
+LayersOutput analyze_run_layers(const OpenedRun& run, const AnalysisConfig& analysis, const std::string& name,
+                                bool force);
 
 /// What every analysis of several layers shares, whatever the network (a run's,
 /// a TorchScript model's): checks and clears the analysis folder `dir`

@@ -47,7 +47,9 @@ bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == Ba
 
 int training_threads(const RunConfig& cfg) { return cfg.threads > 0 ? cfg.threads : 1; }
 
-train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder, const OutputOptions& out,
+/// `layer`: the analysed layer, for the noise record and the snapshots (none when neither is on).
+train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder,
+                            const std::optional<models::DenseStage>& layer, const OutputOptions& out,
                             distributed::Exchange& exchange) {
   // Training multiplies small matrices: a second thread costs more in
   // synchronisation than it saves (measured: several times slower per epoch).
@@ -67,7 +69,7 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   std::optional<Trajectory> trajectory;
   if (cfg.train.analyze_every > 0) {
     if (writes) {
-      trajectory.emplace(out.dir, run_id, cfg, subset, samples, training_threads(cfg), out.progress);
+      trajectory.emplace(out.dir, run_id, cfg, layer.value(), subset, samples, training_threads(cfg), out.progress);
       trajectory->take(*model, training_so_far(train::EpochRecord{0, false}));
     }
     exchange.wait_for_writer(store::epoch_folder(0));
@@ -81,8 +83,7 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   }
   const auto result = plain_sgd(cfg.learners)
                           ? train::train_sgd(*model, samples, cfg.train, progress)
-                          : train::train_learners(*model, samples, cfg.train, cfg.learners, cfg.analysis.layer,
-                                                  exchange, progress);
+                          : train::train_learners(*model, samples, cfg.train, cfg.learners, layer, exchange, progress);
   if (!writes) return result;  // the process holding learner 0 writes the run directory
   store::save_trained(out.dir, run_id, *model, result);
   if (trajectory && result.stop_reason != StopReason::kDiverged) trajectory->finish(*model, result);
@@ -100,42 +101,13 @@ std::vector<data::FileRecord> files_of(const data::DataFolder& folder) {
 }
 
 /// The data folder read now is the one the run was trained on: the same files, unchanged.
-void require_same_data(const std::string& run_dir, const data::DataFolder& folder) {
+void require_same_data(const store::RunRecord& run, const data::DataFolder& folder) {
   const auto files = files_of(folder);
-  store::require_recorded(run_dir, files);
+  const auto record = store::config_file(run.dir);
+  store::require_recorded(run.data_files, record, files);
   store::DataFileCheck check;
   check.know(files);
-  check.verify(run_dir);
-}
-
-AnalysisOutput analyze_on(const std::string& run_dir, RunConfig cfg, const data::DataFolder& folder,
-                          const std::string& name, bool force, int64_t snapshot = -1) {
-  const auto& analysis = cfg.analysis;
-  AnalysisOutput out;
-  out.dir = (fs::path(run_dir) / name).string();
-  store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
-  require_same_data(run_dir, folder);
-  auto run = store::load_run(run_dir, folder);
-  if (snapshot >= 0) {
-    store::load_snapshot(run_dir, snapshot, *run.model);
-    run.training = training_so_far(train::EpochRecord{snapshot, false});
-  } else if (run.training.stop_reason == StopReason::kDiverged) {
-    throw std::runtime_error(run_dir + ": training diverged; there is no solution to analyse");
-  }
-  if (!force && store::analysis_finished(run_dir, name))
-    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
-  const auto samples = data::normalized(data::materialize(folder, run.subset), cfg.data.mean, cfg.data.std);
-  util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
-  const auto split = split_network(*run.model, cfg);
-  duality::effective_basis_rank(split->weight().numel(), analysis);  // refused before the folder is touched
-  store::prepare_output_dir(out.dir);
-  store::own_folder(out.dir, store::FolderKind::kAnalysis);
-  store::remove_awd_files(out.dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
-  out.result = duality::analyze(*split, samples, analysis);
-  store::save_analysis(out.dir, run.run_id, cfg, run.subset, run.training, out.result);
-  out.table = store::summary_table(run.training, out.result);
-  require_self_checks(out);
-  return out;
+  check.verify(run.data_files, record, "the run was trained");
 }
 
 /// Creates the output folder and checks it is writable, before any data is read.
@@ -169,8 +141,9 @@ void check_training_memory(const RunConfig& cfg, const data::DataFolder& folder)
 
 /// The analysed layer exists in the network of `cfg`, is dense, and takes the
 /// analysis asked for (basis rank below its size): checked on an untrained
-/// copy before training, not after it.
-void check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
+/// copy before training, not after it. Returns the layer, found once (none
+/// when cfg.analysis.layer names several: each is checked).
+std::optional<models::DenseStage> check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
   if (names_several_layers(cfg.analysis.layer)) {
     // The noise record and the snapshots follow one layer along training.
     if (cfg.learners.noise_every > 0)
@@ -180,10 +153,12 @@ void check_layer(const RunConfig& cfg, const data::DataFolder& folder) {
       throw std::invalid_argument("--analyze-every analyses one layer along training; --layer " + cfg.analysis.layer +
                                   " names several");
     select_network_layers(cfg, input_shape(folder.test), folder.train.num_classes);
-    return;
+    return std::nullopt;
   }
   const auto model = models::make_classifier(cfg.model, input_shape(folder.test), folder.train.num_classes, 0);
-  duality::effective_basis_rank(model->dense_layer(cfg.analysis.layer)->weight.numel(), cfg.analysis);
+  const auto layer = model->find_dense(cfg.analysis.layer);
+  duality::effective_basis_rank(model->dense_layer(layer)->weight.numel(), cfg.analysis);
+  return layer;
 }
 
 /// The snapshots of --analyze-every are analysed as they are: a network with
@@ -200,14 +175,15 @@ void check_snapshots(const RunConfig& cfg) {
 
 }  // namespace
 
-std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const RunConfig& cfg) {
+std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const models::DenseStage& layer,
+                                                   Arch arch) {
   // The analysis works on a float64 copy of the model, cut open at the
   // layer. The large networks' activities run once through a float32 copy in
   // batches (their convolutions cost the most; SPEC §9); the MLP and CNN keep
   // the exact float64 path.
   std::optional<duality::ActivityPass> pass;
-  if (cfg.model.arch == Arch::kResnet18 || cfg.model.arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
-  return duality::sequential_split(model, cfg.analysis.layer, pass);
+  if (arch == Arch::kResnet18 || arch == Arch::kDensenet121) pass = duality::ActivityPass{256};
+  return duality::sequential_split(model, layer, pass);
 }
 
 void require_self_checks(const AnalysisOutput& out) {
@@ -224,14 +200,15 @@ train::TrainResult train_solution(const RunConfig& cfg_in, const OutputOptions& 
   check_batches(cfg, folder);
   check_training_memory(cfg, folder);
   // The noise record reads the layer's Hessian, the snapshots analyse the layer.
-  if (cfg.learners.noise_every > 0 || cfg.train.analyze_every > 0) check_layer(cfg, folder);
+  std::optional<models::DenseStage> layer;
+  if (cfg.learners.noise_every > 0 || cfg.train.analyze_every > 0) layer = check_layer(cfg, folder);
   check_snapshots(cfg);
   plan_run(cfg, out, false, files_of(folder));
   const auto exchange = distributed::make_exchange(cfg.learners);
   // Refused --init-from weights leave no empty folder (only the writing process makes it).
   OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
   prepare_training(out, *exchange);
-  auto result = train_on(cfg, folder, out, *exchange);
+  auto result = train_on(cfg, folder, layer, out, *exchange);
   guard.dismiss();
   return result;
 }
@@ -243,17 +220,60 @@ AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig
   return analyze_solution_into(run_dir, analysis, name, force, snapshot);
 }
 
-AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
-                                     const std::string& name, bool force, int64_t snapshot) {
-  auto cfg = store::load_run_config(run_dir);
+OpenedRun open_run(const std::string& run_dir, int64_t snapshot) {
+  auto record = store::read_run_record(run_dir);
+  auto folder = data::load_folder(record.config.data.path);
+  auto cfg = record.config;
+  return open_run(std::move(record), std::move(cfg), std::move(folder), snapshot);
+}
+
+OpenedRun open_run(store::RunRecord record, RunConfig cfg, data::DataFolder folder, int64_t snapshot) {
+  require_same_data(record, folder);
+  OpenedRun run{store::load_run(std::move(record), folder), std::move(cfg), std::move(folder)};
+  if (snapshot >= 0) {
+    store::load_snapshot(run.saved.record.dir, snapshot, *run.saved.model);
+    run.saved.training = training_so_far(train::EpochRecord{snapshot, false});
+  } else if (run.saved.training.stop_reason == StopReason::kDiverged) {
+    throw std::runtime_error(run.saved.record.dir + ": training diverged; there is no solution to analyse");
+  }
+  return run;
+}
+
+AnalysisOutput analyze_layer(const OpenedRun& run, const AnalysisConfig& analysis, const std::string& name,
+                             bool force) {
+  const auto& run_dir = run.saved.record.dir;
+  auto cfg = run.config;
   const auto layer = analysis.layer.empty() ? cfg.analysis.layer : analysis.layer;
   cfg.analysis = analysis;
   cfg.analysis.layer = layer;
   if (names_several_layers(layer))
-    throw std::invalid_argument(run_dir + ": the run analyses several layers (--layer " + layer +
-                                "); give --layer " + layer + " or one layer");
+    throw std::invalid_argument(run_dir + ": the run analyses several layers (--layer " + layer + "); give --layer " +
+                                layer + " or one layer");
   validate(cfg);
-  return analyze_on(run_dir, cfg, data::load_folder(cfg.data.path), name, force, snapshot);
+  AnalysisOutput out;
+  out.dir = (fs::path(run_dir) / name).string();
+  store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
+  if (!force && store::analysis_of_run(out.dir, run.saved.record.run_id))
+    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
+  const auto& model = *run.saved.model;
+  const auto dense = model.find_dense(layer);
+  duality::effective_basis_rank(model.dense_layer(dense)->weight.numel(), cfg.analysis);  // refused before the folder is touched
+  const auto& subset = run.saved.record.subset;
+  const auto samples = data::normalized(data::materialize(run.folder, subset), cfg.data.mean, cfg.data.std);
+  util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core
+  store::prepare_output_dir(out.dir);
+  store::own_folder(out.dir, store::FolderKind::kAnalysis);
+  store::remove_awd_files(out.dir, store::FolderKind::kAnalysis);  // nothing of an earlier analysis stays
+  out.result = duality::analyze(*split_network(model, dense, cfg.model.arch), samples, cfg.analysis);
+  store::save_analysis(out.dir, run.saved.record.run_id, cfg, subset, run.saved.training, out.result);
+  out.table = store::summary_table(run.saved.training, out.result);
+  require_self_checks(out);
+  return out;
+}
+
+AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
+                                     const std::string& name, bool force, int64_t snapshot) {
+  return analyze_layer(open_run(run_dir, snapshot), analysis, name, force);
 }
 
 namespace {
@@ -264,6 +284,7 @@ namespace {
 struct PreparedRun {
   RunConfig cfg;
   data::DataFolder folder;
+  std::optional<models::DenseStage> layer;  ///< the analysed layer, found once (none for several)
   Plan plan = Plan::kTrain;
   bool writes = true;  ///< this process writes the run (with learners over processes: learner 0's)
 };
@@ -278,7 +299,7 @@ PreparedRun prepare_run(const RunConfig& cfg_in, const OutputOptions& out) {
   if (out.expected) store::verify_sweep_inputs(out.expected->files, out.expected->record, files_of(p.folder));
   check_batches(cfg, p.folder);
   check_training_memory(cfg, p.folder);
-  check_layer(cfg, p.folder);
+  p.layer = check_layer(cfg, p.folder);
   check_snapshots(cfg);
   p.plan = plan_run(cfg, out, true, files_of(p.folder));
   if (p.plan == Plan::kFinished) return p;
@@ -286,7 +307,7 @@ PreparedRun prepare_run(const RunConfig& cfg_in, const OutputOptions& out) {
   if (p.plan == Plan::kTrain) {
     OutputGuard guard(exchange->writes_outputs() ? out.dir : "");
     prepare_training(out, *exchange);
-    train_on(cfg, p.folder, out, *exchange);
+    train_on(cfg, p.folder, p.layer, out, *exchange);
     guard.dismiss();
   }
   p.writes = exchange->writes_outputs();
@@ -312,7 +333,8 @@ AnalysisOutput run_solution(const RunConfig& cfg_in, const OutputOptions& out) {
   }
   if (!p.writes) return {};
   // The analysis reads the saved model back: what is analysed is what was saved.
-  return analyze_on(out.dir, p.cfg, p.folder, store::kRunAnalysis, true);
+  return analyze_layer(open_run(store::read_run_record(out.dir), p.cfg, p.folder), p.cfg.analysis, store::kRunAnalysis,
+                       true);
 }
 
 LayersOutput run_solution_layers(const RunConfig& cfg_in, const OutputOptions& out) {
@@ -324,7 +346,8 @@ LayersOutput run_solution_layers(const RunConfig& cfg_in, const OutputOptions& o
     return done;
   }
   if (!p.writes) return {};
-  return analyze_solution_layers(out.dir, p.cfg.analysis, store::kRunAnalysis, true);
+  return analyze_run_layers(open_run(store::read_run_record(out.dir), p.cfg, p.folder), p.cfg.analysis,
+                            store::kRunAnalysis, true);
 }
 
 store::InputFiles read_inputs(const RunConfig& base) {

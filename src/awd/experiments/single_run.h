@@ -11,6 +11,7 @@
 #include "awd/experiments/all_layers.h"
 #include "awd/experiments/run_plan.h"
 #include "awd/store/data_check.h"
+#include "awd/store/run_dir.h"
 #include "awd/train/trainer.h"
 
 namespace awd::experiments {
@@ -46,14 +47,35 @@ void require_self_checks(const AnalysisOutput& out);
 AnalysisOutput analyze_solution(const std::string& run_dir, const AnalysisConfig& analysis,
                                 const std::string& name, bool force, int64_t snapshot = -1);
 
-/// The analysed layer of `model` (cfg.analysis.layer; the model is left
-/// unchanged), as every analysis of an awd network sees it, during training
+/// The split of `model` at `layer` (the model is left unchanged), as every
+/// analysis of an awd network of architecture `arch` sees it, during training
 /// (the snapshots of TrainConfig::analyze_every) or after it.
-std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const RunConfig& cfg);
+std::unique_ptr<duality::LayerSplit> split_network(const models::Classifier& model, const models::DenseStage& layer,
+                                                   Arch arch);
 
-/// analyze_solution into RUN_DIR/FOLDER, a path inside the run that the
-/// caller has checked (a layer's folder inside an analysis of several,
-/// all_layers.h). analysis.layer names one layer.
+/// A trained run read back once for its analyses: config.json parsed once,
+/// the data folder checked against the files it records, the network.
+struct OpenedRun {
+  store::SavedRun saved;
+  RunConfig config;  ///< the run's configuration (what analyze_layer starts from)
+  data::DataFolder folder;
+};
+/// Reads the run in `run_dir` and the data folder it names; with `snapshot`
+/// >= 0 the network is the run's snapshot of that epoch (store/snapshots.h;
+/// TrainConfig::analyze_every) instead of its final one. Refuses a diverged
+/// run, data files that changed since the training (store/data_check.h).
+OpenedRun open_run(const std::string& run_dir, int64_t snapshot = -1);
+/// The same for a record and data folder already read, with `cfg` the
+/// configuration in memory (the one just trained).
+OpenedRun open_run(store::RunRecord record, RunConfig cfg, data::DataFolder folder, int64_t snapshot = -1);
+
+/// Analyses `run` with `analysis` options into RUN_DIR/NAME, a path inside
+/// the run that the caller has checked (a layer's folder inside an analysis
+/// of several, all_layers.h); an empty analysis.layer means the layer the run
+/// recorded, and it names one layer.
+AnalysisOutput analyze_layer(const OpenedRun& run, const AnalysisConfig& analysis, const std::string& name, bool force);
+
+/// analyze_layer on open_run(run_dir, snapshot).
 AnalysisOutput analyze_solution_into(const std::string& run_dir, const AnalysisConfig& analysis,
                                      const std::string& folder, bool force, int64_t snapshot = -1);
 

@@ -47,10 +47,10 @@ train::TrainResult training_so_far(const train::EpochRecord& rec) {
   return t;
 }
 
-Trajectory::Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, const data::Subset& subset,
-                       const data::Samples& samples, int training_threads, bool progress)
-    : run_dir_(std::move(run_dir)), run_id_(std::move(run_id)), cfg_(cfg), subset_(subset), samples_(samples),
-      training_threads_(training_threads), progress_(progress) {}
+Trajectory::Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, models::DenseStage layer,
+                       const data::Subset& subset, const data::Samples& samples, int training_threads, bool progress)
+    : run_dir_(std::move(run_dir)), run_id_(std::move(run_id)), cfg_(cfg), layer_(std::move(layer)), subset_(subset),
+      samples_(samples), training_threads_(training_threads), progress_(progress) {}
 
 void Trajectory::take(models::Classifier& model, const train::TrainResult& training) {
   const int64_t epoch = training.epochs;
@@ -59,7 +59,7 @@ void Trajectory::take(models::Classifier& model, const train::TrainResult& train
   util::set_threads(cfg_.threads);  // as the end-of-training analysis: the same numbers
   auto cfg = cfg_;
   if (!progress_) cfg.analysis.progress = {};
-  const auto result = duality::analyze(*split_network(model, cfg), samples_, cfg.analysis);
+  const auto result = duality::analyze(*split_network(model, layer_, cfg.model.arch), samples_, cfg.analysis);
   const auto dir = store::trajectory_analysis_dir(run_dir_, epoch);
   store::own_folder(dir, store::FolderKind::kAnalysis);
   store::remove_awd_files(dir, store::FolderKind::kAnalysis);

@@ -15,10 +15,10 @@ namespace awd::experiments {
 class Trajectory {
  public:
   /// For the run of `cfg` in `run_dir` (begun, with id `run_id`), trained on
-  /// `samples` drawn as `subset`. `training_threads` are restored after each
+  /// `samples` drawn as `subset`, analysed at `layer`. `training_threads` are restored after each
   /// analysis (it uses cfg.threads). `progress`: one line per snapshot on stderr.
-  Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, const data::Subset& subset,
-             const data::Samples& samples, int training_threads, bool progress);
+  Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, models::DenseStage layer,
+             const data::Subset& subset, const data::Samples& samples, int training_threads, bool progress);
 
   /// Saves `model` as the snapshot of epoch `training.epochs` and analyses it
   /// into its trajectory folder. Neither LibTorch's default generator (dropout)
@@ -32,6 +32,7 @@ class Trajectory {
  private:
   std::string run_dir_, run_id_;
   const RunConfig& cfg_;
+  models::DenseStage layer_;
   const data::Subset& subset_;
   const data::Samples& samples_;
   int training_threads_;

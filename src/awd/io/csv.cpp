@@ -85,6 +85,10 @@ std::string format_number(double v, int digits) {
 }
 
 // nlohmann's dump prints the shortest form that reads back exactly.
-std::string csv_number(double v) { return std::isfinite(v) ? nlohmann::json(v).dump() : "nan"; }
+std::string csv_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return nlohmann::json(v).dump();
+}
 
 }  // namespace awd::io

@@ -45,7 +45,7 @@ bool is_finite_number(const std::string& field);
 std::string format_number(double v, int digits);
 
 /// A number as awd writes it into CSV files: the shortest form that reads
-/// back to the same double, "nan" for anything not finite.
+/// back to the same double ("nan", "inf" and "-inf" included).
 std::string csv_number(double v);
 
 }  // namespace awd::io

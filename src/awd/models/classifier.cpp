@@ -37,20 +37,20 @@ std::vector<std::string> Classifier::dense_layer_names() const {
   return out;
 }
 
-size_t Classifier::dense_stage(const std::string& name) const {
+DenseStage Classifier::find_dense(const std::string& name) const {
   std::string dense;
   for (const auto& n : dense_layer_names()) dense += (dense.empty() ? "" : ", ") + n;
   for (size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] != name) continue;
     if (!stages_->ptr(i)->as<torch::nn::Linear>())
       throw std::invalid_argument("layer '" + name + "' is not dense (dense layers: " + dense + ")");
-    return i;
+    return {name, i};
   }
   throw std::invalid_argument("no layer named '" + name + "' (dense layers: " + dense + ")");
 }
 
-torch::nn::Linear Classifier::dense_layer(const std::string& name) const {
-  return torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(stages_->ptr(dense_stage(name))));
+torch::nn::Linear Classifier::dense_layer(const DenseStage& layer) const {
+  return torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(stages_->ptr(layer.stage)));
 }
 
 namespace {

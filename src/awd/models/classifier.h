@@ -17,6 +17,14 @@
 
 namespace awd::models {
 
+/// A dense layer found once by name (Classifier::find_dense): its position
+/// among the stages is the same in every network of one configuration (the
+/// untrained one checked before training, the trained one, their copies).
+struct DenseStage {
+  std::string name;
+  size_t stage = 0;
+};
+
 /// A classifier whose stages run one after the other: nothing skips over a
 /// stage, so the loss depends on the input through any dense stage X only
 /// via X's pre-activation. That is what lets the analysis cut it open at X
@@ -29,12 +37,13 @@ class Classifier : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& inputs);
   /// Names of the dense layers, input to output (e.g. fc1, fc2, fc3).
   std::vector<std::string> dense_layer_names() const;
-  /// The position among the stages of the dense layer called `name`;
-  /// std::invalid_argument listing the dense layers if there is none or the
-  /// stage is not dense.
-  size_t dense_stage(const std::string& name) const;
-  /// The dense layer called `name` (as dense_stage).
-  torch::nn::Linear dense_layer(const std::string& name) const;
+  /// The dense layer called `name`; std::invalid_argument listing the dense
+  /// layers if there is none or the stage is not dense.
+  DenseStage find_dense(const std::string& name) const;
+  /// The module of a layer this network's configuration found.
+  torch::nn::Linear dense_layer(const DenseStage& layer) const;
+  /// dense_layer(find_dense(name)), for code that starts from a name.
+  torch::nn::Linear dense_layer(const std::string& name) const { return dense_layer(find_dense(name)); }
 
   /// A deep copy (for analysing in float64 without touching the original).
   std::shared_ptr<Classifier> copy() const;

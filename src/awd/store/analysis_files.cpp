@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "awd/io/csv.h"
 #include "awd/io/text_file.h"
 #include "awd/store/config_json.h"
 #include "awd/store/folder_kind.h"
@@ -150,7 +151,6 @@ std::string table_csv(const AnalysisTable& table) {
   for (const auto& c : table.values)
     cols.push_back(c.scalar_type() == torch::kDouble ? c.contiguous() : c.to(torch::kInt64).contiguous());
   std::ostringstream csv;
-  csv.precision(17);
   for (size_t k = 0; k < table.columns.size(); ++k) csv << (k ? "," : "") << table.columns[k];
   csv << '\n';
   const int64_t rows = cols.front().size(0);
@@ -158,7 +158,7 @@ std::string table_csv(const AnalysisTable& table) {
     for (size_t k = 0; k < cols.size(); ++k) {
       if (k) csv << ',';
       if (cols[k].scalar_type() == torch::kDouble)
-        csv << cols[k].data_ptr<double>()[i];
+        csv << io::csv_number(cols[k].data_ptr<double>()[i]);
       else
         csv << cols[k].data_ptr<int64_t>()[i];
     }

@@ -60,10 +60,9 @@ json files_json(const std::vector<io::FileRecord>& files) {
   return out;
 }
 
-std::vector<io::FileRecord> recorded_files(const std::string& path, const std::string& key) {
+std::vector<io::FileRecord> files_from_json(const json& j, const std::string& key, const std::string& path) {
   std::vector<io::FileRecord> out;
   try {
-    const auto j = json::parse(io::read_text(path));
     if (!j.contains(key)) return out;
     for (const auto& f : j.at(key)) out.push_back(file_from_json(f));
   } catch (const json::exception& e) {
@@ -72,6 +71,16 @@ std::vector<io::FileRecord> recorded_files(const std::string& path, const std::s
     throw std::runtime_error(path + ": a " + key + " crc32 is not 8 hex digits");
   }
   return out;
+}
+
+std::vector<io::FileRecord> recorded_files(const std::string& path, const std::string& key) {
+  json j;
+  try {
+    j = json::parse(io::read_text(path));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": unreadable " + key + " record (" + std::string(e.what()) + ")");
+  }
+  return files_from_json(j, key, path);
 }
 
 std::vector<io::FileRecord> recorded_data_files(const std::string& run_dir) {

@@ -25,6 +25,9 @@ struct InputFiles {
 nlohmann::json file_json(const io::FileRecord& file);
 /// file_json of each.
 nlohmann::json files_json(const std::vector<io::FileRecord>& files);
+/// The records `key` ("data_files", "init_files") of `j`, read from the file
+/// `path` (none when it records none); an error naming the file when unreadable.
+std::vector<io::FileRecord> files_from_json(const nlohmann::json& j, const std::string& key, const std::string& path);
 /// The records `key` ("data_files", "init_files") of the JSON file `path`
 /// (none when it records none); an error naming the file when unreadable.
 std::vector<io::FileRecord> recorded_files(const std::string& path, const std::string& key);

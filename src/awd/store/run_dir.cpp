@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "awd/io/csv.h"
 #include "awd/io/text_file.h"
 #include "awd/models/training_view.h"
 #include "awd/store/config_json.h"
@@ -55,16 +56,16 @@ std::string join(const fs::path& dir, const std::string& name) { return (dir / n
 /// The noise series of SPEC §8 (paper Fig. 6), one row per recorded step.
 std::string noise_csv(const std::vector<train::NoiseRecord>& noise) {
   std::ostringstream csv;
-  csv.precision(17);
   const size_t k = noise.front().top_eigenvalues.size();
   csv << "step,epoch,train_loss,eta_sq,eta_layer_sq";
   for (size_t i = 1; i <= k; ++i) csv << ",lambda_" << i;
   for (size_t i = 1; i <= k; ++i) csv << ",eta_top_sq_" << i;
   csv << '\n';
   for (const auto& r : noise) {
-    csv << r.step << ',' << r.epoch << ',' << r.train_loss << ',' << r.eta_sq << ',' << r.eta_layer_sq;
-    for (double v : r.top_eigenvalues) csv << ',' << v;
-    for (double v : r.eta_top_sq) csv << ',' << v;
+    csv << r.step << ',' << r.epoch;
+    for (double v : {r.train_loss, r.eta_sq, r.eta_layer_sq}) csv << ',' << io::csv_number(v);
+    for (double v : r.top_eigenvalues) csv << ',' << io::csv_number(v);
+    for (double v : r.eta_top_sq) csv << ',' << io::csv_number(v);
     csv << '\n';
   }
   return csv.str();
@@ -130,32 +131,15 @@ void save_trained(const std::string& dir, const std::string& run_id, models::Cla
   io::write_atomic(training_file(dir), t.dump(1) + "\n");
 }
 
-RunConfig load_run_config(const std::string& dir) {
+RunRecord read_run_record(const std::string& dir) {
   const auto path = config_file(dir);
   if (!fs::exists(path)) throw std::runtime_error(dir + ": not a run directory (no config.json)");
-  RunConfig cfg;
-  update_from_json(cfg, read_json(path), path);
-  return cfg;
-}
-
-SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
-  SavedRun run;
-  run.config = load_run_config(dir);
-  const auto tpath = training_file(dir);
-  const auto cpath = config_file(dir);
-  if (!fs::exists(tpath)) throw std::runtime_error(dir + ": the run did not finish (no training.json)");
-  if (!training_finished(dir))
-    throw std::runtime_error(tpath + ": belongs to another run than " + cpath +
-                             " (an interrupted replacement); run the training again");
+  const json j = read_json(path);
+  RunRecord run;
+  run.dir = dir;
+  update_from_json(run.config, j, path);
+  run.data_files = files_from_json(j, "data_files", path);
   try {
-    run.training = training_from_json(read_json(tpath));
-  } catch (const json::exception& e) {
-    throw std::runtime_error(tpath + ": incomplete training record (" + std::string(e.what()) + ")");
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(tpath + ": " + e.what());
-  }
-  try {
-    const json j = read_json(cpath);
     run.run_id = j.value("run_id", "");
     const auto& s = j.at("samples");
     run.subset.single_split = s.at("single_split").get<bool>();
@@ -165,15 +149,34 @@ SavedRun load_run(const std::string& dir, const data::DataFolder& folder) {
     run.subset.corrupted.assign(run.subset.train_indices.size(), false);
     for (auto i : s.at("corrupted").get<std::vector<int64_t>>()) run.subset.corrupted.at(i) = true;
   } catch (const json::exception& e) {
-    throw std::runtime_error(cpath + ": incomplete run record (" + std::string(e.what()) + ")");
+    throw std::runtime_error(path + ": incomplete run record (" + std::string(e.what()) + ")");
   } catch (const std::out_of_range&) {
-    throw std::runtime_error(cpath + ": a corrupted sample index is out of range");
+    throw std::runtime_error(path + ": a corrupted sample index is out of range");
   }
-  check_samples(cpath, run.subset, folder);
+  return run;
+}
+
+SavedRun load_run(RunRecord record, const data::DataFolder& folder) {
+  const auto tpath = training_file(record.dir);
+  const auto cpath = config_file(record.dir);
+  if (!fs::exists(tpath)) throw std::runtime_error(record.dir + ": the run did not finish (no training.json)");
+  if (recorded_run_id(json::parse(io::read_text(tpath), nullptr, /*allow_exceptions=*/false)) != record.run_id)
+    throw std::runtime_error(tpath + ": belongs to another run than " + cpath +
+                             " (an interrupted replacement); run the training again");
+  SavedRun run;
+  try {
+    run.training = training_from_json(read_json(tpath));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(tpath + ": incomplete training record (" + std::string(e.what()) + ")");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(tpath + ": " + e.what());
+  }
+  check_samples(cpath, record.subset, folder);
   auto shape = folder.test.images.sizes().vec();
   shape.erase(shape.begin());
-  run.model = models::make_classifier(run.config.model, shape, folder.test.num_classes, run.config.train.seed);
-  models::load_checkpoint(*run.model, join(dir, "model.pt"));
+  run.model = models::make_classifier(record.config.model, shape, folder.test.num_classes, record.config.train.seed);
+  models::load_checkpoint(*run.model, join(record.dir, "model.pt"));
+  run.record = std::move(record);
   return run;
 }
 

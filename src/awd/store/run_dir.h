@@ -39,18 +39,26 @@ std::string begin_run(const std::string& dir, const RunConfig& cfg, const data::
 void save_trained(const std::string& dir, const std::string& run_id, models::Classifier& model,
                   const train::TrainResult& result);
 
-struct SavedRun {
+/// A run's config.json, parsed once: what was run, with which samples, from which files.
+struct RunRecord {
+  std::string dir;     ///< the run directory
   std::string run_id;  ///< "" for a run of an awd before run ids
   RunConfig config;
   data::Subset subset;
+  std::vector<data::FileRecord> data_files;  ///< none for a run of an awd before they were recorded
+};
+/// Reads RUN_DIR/config.json; a one-line error naming it when it is missing,
+/// unreadable or incomplete.
+RunRecord read_run_record(const std::string& dir);
+
+struct SavedRun {
+  RunRecord record;
   std::shared_ptr<models::Classifier> model;
   train::TrainResult training;
 };
-/// Reads a trained run back (model included); refuses a run whose
+/// The trained run of `record` read back (model included); refuses a run whose
 /// training.json is missing or belongs to another run, and sample indices or
 /// labels that do not fit `folder`.
-SavedRun load_run(const std::string& dir, const data::DataFolder& folder);
-/// The configuration of a run directory (config.json alone).
-RunConfig load_run_config(const std::string& dir);
+SavedRun load_run(RunRecord record, const data::DataFolder& folder);
 
 }  // namespace awd::store

@@ -41,16 +41,11 @@ namespace {
 
 /// The run id a JSON file records: nullopt when the file is missing or not a
 /// readable JSON object (half-written, foreign), "" when it records none.
-std::optional<std::string> recorded_run_id(const fs::path& path) {
+std::optional<std::string> run_id_in_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   try {
-    const auto j = json::parse(io::read_text(path.string()));
-    if (!j.is_object()) return std::nullopt;
-    const auto id = j.find("run_id");
-    if (id == j.end()) return std::string();
-    if (!id->is_string()) return std::nullopt;
-    return id->get<std::string>();
+    return recorded_run_id(json::parse(io::read_text(path.string()), nullptr, /*allow_exceptions=*/false));
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -58,12 +53,20 @@ std::optional<std::string> recorded_run_id(const fs::path& path) {
 
 /// `file` exists and carries the run id of RUN_DIR/config.json.
 bool belongs_to_run(const fs::path& run_dir, const fs::path& file) {
-  const auto run = recorded_run_id(config_file(run_dir.string()));
-  const auto own = recorded_run_id(file);
+  const auto run = run_id_in_file(config_file(run_dir.string()));
+  const auto own = run_id_in_file(file);
   return run && own && *run == *own;
 }
 
 }  // namespace
+
+std::optional<std::string> recorded_run_id(const json& j) {
+  if (!j.is_object()) return std::nullopt;  // also a document that did not parse
+  const auto id = j.find("run_id");
+  if (id == j.end()) return std::string();
+  if (!id->is_string()) return std::nullopt;
+  return id->get<std::string>();
+}
 
 std::string new_run_id() {
   std::random_device rd;
@@ -75,6 +78,10 @@ std::string new_run_id() {
 
 bool training_finished(const std::string& run_dir) {
   return belongs_to_run(run_dir, training_file(run_dir));
+}
+
+bool analysis_of_run(const std::string& analysis_dir, const std::string& run_id) {
+  return run_id_in_file(summary_file(analysis_dir)) == run_id;
 }
 
 bool analysis_finished(const std::string& run_dir, const std::string& name) {

@@ -2,6 +2,9 @@
 // analysed, did its training diverge, and the scalars of its analysis summary.
 // The sweep (what is left to run), its report and the compare report read these.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,11 +32,19 @@ void prepare_analysis_dir(const std::string& dir, bool force);
 /// A fresh run id: 16 hex digits from the operating system's random source.
 std::string new_run_id();
 
+/// The run id of a JSON document (config.json, training.json, summary.json):
+/// nullopt when it is not an object (one that did not parse, parsed without
+/// exceptions, is none), "" when it records none.
+std::optional<std::string> recorded_run_id(const nlohmann::json& j);
+
 /// RUN_DIR/training.json exists and belongs to the run of RUN_DIR/config.json.
 bool training_finished(const std::string& run_dir);
 
 /// RUN_DIR/NAME/summary.json exists and belongs to the run of RUN_DIR/config.json.
 bool analysis_finished(const std::string& run_dir, const std::string& name = "analysis");
+/// ANALYSIS_DIR/summary.json exists and carries `run_id` (that of a run's
+/// config.json already read).
+bool analysis_of_run(const std::string& analysis_dir, const std::string& run_id);
 
 /// RUN_DIR/NAME holds a finished analysis of several layers of the run
 /// (layers_record.h): its layers.json, and every layer it lists analysed for

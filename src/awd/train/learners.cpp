@@ -83,7 +83,7 @@ double squared_norm(const std::vector<torch::Tensor>& ts) {
 /// analysed layer's position among the parameters and the inputs in float64.
 class NoiseRecorder {
  public:
-  NoiseRecorder(models::Classifier& model, const std::string& layer, const torch::Tensor& inputs, int64_t top)
+  NoiseRecorder(models::Classifier& model, const models::DenseStage& layer, const torch::Tensor& inputs, int64_t top)
       : layer_(layer), inputs64_(inputs.to(torch::kDouble)), top_(top) {
     const auto w = model.dense_layer(layer)->weight;
     const auto params = model.parameters();
@@ -125,7 +125,7 @@ class NoiseRecorder {
   }
 
  private:
-  std::string layer_;
+  models::DenseStage layer_;
   torch::Tensor inputs64_;
   int64_t top_;
   size_t layer_param_ = 0;
@@ -188,7 +188,8 @@ namespace {
 class LearnersLoop {
  public:
   LearnersLoop(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
-               const LearnersConfig& learners, const std::string& layer, distributed::Exchange& exchange)
+               const LearnersConfig& learners, const std::optional<models::DenseStage>& noise_layer,
+               distributed::Exchange& exchange)
       : model_(model), inputs_(samples.train_inputs), labels_(samples.train_labels), cfg_(cfg), learners_(learners),
         exchange_(exchange), ssgd_(learners.algo == Algo::kSsgd), n_(exchange.learners()), first_(exchange.first()),
         local_(exchange.local()), sgd_(cfg), own_sgd_(ssgd_ ? 0 : local_, MomentumSgd(cfg)) {
@@ -204,8 +205,10 @@ class LearnersLoop {
     // After the copies: cloning a module re-runs its reset(), which draws from
     // the default generator that a lone learner's dropout stream seeds.
     dropout_.emplace(cfg.seed, first_, local_);
-    if (learners.noise_every > 0 && exchange.writes_outputs())
-      noise_ = std::make_unique<NoiseRecorder>(model, layer, inputs_, learners.noise_top);
+    if (learners.noise_every > 0 && exchange.writes_outputs()) {
+      if (!noise_layer) throw std::logic_error("the noise record needs the analysed layer");
+      noise_ = std::make_unique<NoiseRecorder>(model, *noise_layer, inputs_, learners.noise_top);
+    }
   }
 
   /// One epoch over `order` of `inputs` (the training inputs, augmented or
@@ -309,29 +312,25 @@ class LearnersLoop {
 }  // namespace
 
 TrainResult train_learners(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
-                           const LearnersConfig& learners, const std::string& layer,
+                           const LearnersConfig& learners, const std::optional<models::DenseStage>& noise_layer,
                            distributed::Exchange& exchange, const EpochCallback& on_epoch) {
   // Every process evaluates w_bar alike (the same schedule, and the minibatch
   // mean pooled over all learners by pooled_mean), so that all stop at the
   // same epoch. The minibatch mean only brings an evaluation forward; the
-  // rule itself is decided on the evaluation (EpochEnd).
+  // rule itself is decided on the evaluation (EpochEnd), on w_bar with
+  // BatchNorm statistics of its own (recomputed; train/batchnorm.h).
   EpochEnd end(model, samples, cfg, on_epoch);
-  LearnersLoop loop(model, samples, cfg, learners, layer, exchange);
-  auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
-  // Every process draws the same augmentation: the step's samples are cut from one shared epoch.
-  auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
+  LearnersLoop loop(model, samples, cfg, learners, noise_layer, exchange);
   std::vector<MinibatchMean> minibatch(exchange.local());
-  TrainResult result;
-  result.stop_reason = StopReason::kMaxEpoch;
-  for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
-    const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
-    const auto order = torch::randperm(samples.train_inputs.size(0), shuffle_gen, torch::kInt64);
+  std::vector<NoiseRecord> noise;
+  // Every process draws the same orders and augmentations: the step's samples are cut from one shared epoch.
+  auto result = run_epochs(samples, cfg, end, [&](int64_t epoch, const torch::Tensor& order,
+                                                  const torch::Tensor& inputs, bool decay) {
     const bool track = end.tracks_minibatches();
-    loop.epoch(epoch, order, epoch_inputs(samples, cfg, augment_gen), decay, result.noise, track ? &minibatch : nullptr);
-    // w_bar with BatchNorm statistics of its own (recomputed; train/batchnorm.h) when evaluated.
-    if (end.close(result, epoch, track ? pooled_mean(minibatch, exchange) : MinibatchMean{}.take())) break;
-  }
-  result.seconds = end.seconds();
+    loop.epoch(epoch, order, inputs, decay, noise, track ? &minibatch : nullptr);
+    return track ? pooled_mean(minibatch, exchange) : MinibatchMean{}.take();
+  });
+  result.noise = std::move(noise);
   return result;
 }
 

@@ -11,7 +11,7 @@
 // are those of the mean weights w_bar, which `model` holds at the end.
 #pragma once
 #include <cstdint>
-#include <string>
+#include <optional>
 
 #include "awd/config.h"
 #include "awd/data/subset.h"
@@ -32,9 +32,9 @@ void require_batches_fit(int64_t learners, int64_t batch_size, int64_t train_sam
 /// Trains the learners of `exchange` held by this process; `model` is the
 /// initial network (the same on every process) and ends as w_bar. With
 /// learners.noise_every = k > 0, the process that writes outputs records
-/// eta(t) every k steps along the Hessian of dense layer `layer`.
+/// eta(t) every k steps along the Hessian of `noise_layer` (required then).
 TrainResult train_learners(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
-                           const LearnersConfig& learners, const std::string& layer,
+                           const LearnersConfig& learners, const std::optional<models::DenseStage>& noise_layer,
                            distributed::Exchange& exchange, const EpochCallback& on_epoch = {});
 
 }  // namespace awd::train

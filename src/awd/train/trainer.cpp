@@ -46,11 +46,17 @@ EpochEvaluation evaluate_epoch(models::Classifier& model, const data::Samples& s
           evaluate(model, samples.test_inputs, samples.test_labels, batch)};
 }
 
+namespace {
+
+/// The training inputs of one epoch: the samples' own, or with cfg.augment
+/// their augmentation drawn from `gen` (data/transforms.h).
 torch::Tensor epoch_inputs(const data::Samples& samples, const TrainConfig& cfg, at::Generator& gen) {
   if (!cfg.augment) return samples.train_inputs;
   return data::augmented(samples.train_inputs, gen, data::black_pixel(samples.mean, samples.std,
                                                                       samples.train_inputs.size(1)));
 }
+
+}  // namespace
 
 torch::Tensor decay_penalty(const std::vector<torch::Tensor>& weights, const TrainConfig& cfg) {
   torch::Tensor sq = weights.front().pow(2).sum();
@@ -123,27 +129,33 @@ bool EpochEnd::close(TrainResult& result, int64_t epoch, double minibatch_loss) 
   return diverged || done;
 }
 
+TrainResult run_epochs(const data::Samples& samples, const TrainConfig& cfg, EpochEnd& end, const EpochSteps& steps) {
+  // The shuffling and the augmentation have their own generators (dropout draws from LibTorch's default one).
+  auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
+  auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
+  TrainResult result;
+  result.stop_reason = StopReason::kMaxEpoch;
+  for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
+    const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
+    const auto order = torch::randperm(samples.train_inputs.size(0), shuffle_gen, torch::kInt64);
+    const double minibatch_loss = steps(epoch, order, epoch_inputs(samples, cfg, augment_gen), decay);
+    if (end.close(result, epoch, minibatch_loss)) break;
+  }
+  result.seconds = end.seconds();
+  return result;
+}
+
 TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, const TrainConfig& cfg,
                       const EpochCallback& on_epoch) {
   EpochEnd end(model, samples, cfg, on_epoch);
-  // Dropout draws from LibTorch's default generator; the shuffling and the augmentation have their own.
-  torch::manual_seed(cfg.seed + 1);
-  auto shuffle_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 2);
-
+  torch::manual_seed(cfg.seed + 1);  // dropout's stream
   const auto& labels = samples.train_labels;
   const int64_t n = samples.train_inputs.size(0), steps = (n + cfg.batch_size - 1) / cfg.batch_size;
-  auto augment_gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed + 3);
   MomentumSgd sgd(cfg);
   const auto params = model.parameters();
   MinibatchMean minibatch;
-
-  TrainResult result;
-  result.stop_reason = StopReason::kMaxEpoch;
   model.train();
-  for (int64_t epoch = 1; epoch <= cfg.max_epoch; ++epoch) {
-    const bool decay = cfg.weight_decay > 0 && epoch <= cfg.decay_stop;
-    const auto order = torch::randperm(n, shuffle_gen, torch::kInt64);
-    const auto x = epoch_inputs(samples, cfg, augment_gen);
+  return run_epochs(samples, cfg, end, [&](int64_t epoch, const torch::Tensor& order, const torch::Tensor& x, bool decay) {
     for (int64_t step = 0; step < steps; ++step) {
       const auto idx = order.slice(0, step * cfg.batch_size, std::min(n, (step + 1) * cfg.batch_size));
       double ce = 0;
@@ -158,10 +170,8 @@ TrainResult train_sgd(models::Classifier& model, const data::Samples& samples, c
       for (const auto& p : params) grads.push_back(p.grad());
       sgd.step(params, grads, learning_rate(cfg, epoch, step, steps));
     }
-    if (end.close(result, epoch, minibatch.take())) break;
-  }
-  result.seconds = end.seconds();
-  return result;
+    return minibatch.take();
+  });
 }
 
 EpochCallback stderr_progress(double interval) {

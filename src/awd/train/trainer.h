@@ -1,6 +1,5 @@
 // Plain SGD training with the paper's knobs and stop rule (SPEC §7).
 #pragma once
-#include <ATen/core/Generator.h>
 #include <torch/types.h>
 
 #include <chrono>
@@ -160,9 +159,17 @@ class EpochEnd {
   std::chrono::steady_clock::time_point start_;
 };
 
-/// The training inputs of one epoch: the samples' own, or with cfg.augment
-/// their augmentation drawn from `gen` (data/transforms.h).
-torch::Tensor epoch_inputs(const data::Samples& samples, const TrainConfig& cfg, at::Generator& gen);
+/// One epoch's steps of a trainer over `order` of `inputs` (the epoch's
+/// training inputs, augmented or not), with the decay term when `decay`;
+/// returns the minibatches' mean cross-entropy (NaN when not tracked).
+using EpochSteps =
+    std::function<double(int64_t epoch, const torch::Tensor& order, const torch::Tensor& inputs, bool decay)>;
+
+/// The epoch loop every trainer shares: per epoch the shuffled order (seed
+/// + 2), the inputs (augmented from seed + 3), weight decay up to decay_stop,
+/// `steps`, then `end` (evaluation, stop rule). The same seed draws the same
+/// orders and augmentations for one learner and for n.
+TrainResult run_epochs(const data::Samples& samples, const TrainConfig& cfg, EpochEnd& end, const EpochSteps& steps);
 
 /// Trains `model` in place with SGD on `samples` (all training samples,
 /// corrupted ones included). The stop rule is checked on the correctly
