@@ -1,4 +1,4 @@
-// The SPEC §6 identities, a hand-worked tiny case, and the rules of SPEC §2 and §5.
+// The SPEC §6 identities, a hand-worked tiny case, and the rule of SPEC §5.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,7 +9,6 @@
 #include "awd/duality/decomposition.h"
 #include "awd/duality/dual_weights.h"
 #include "awd/duality/hessian.h"
-#include "awd/duality/partners.h"
 #include "awd/train/trainer.h"
 #include "test_util.h"
 
@@ -89,32 +88,6 @@ TEST(HandWorked, LayerHessian) {
   const auto F = duality::empirical_fisher(lin, torch::tensor({0}, torch::kInt64));
   const auto gw = dbl({-0.5, -0.5, 0.5, 0.5}, {4});
   EXPECT_TRUE(torch::allclose(F, torch::outer(gw, gw), 0, 1e-15)) << F;
-}
-
-// --- partners (SPEC §2) -----------------------------------------------------
-TEST(Partners, NearestSameClassWithTiesToLowestIndex) {
-  // Training: (3,0) c1, (0.1,0) c0, (0,1) c1, (1,0) c1. Test (0,0) of class 1 is at
-  // distance 1 from indices 2 and 3 (a tie: the lowest wins); the closer class-0 sample
-  // does not count. Test (2.9,0) of class 1 is nearest to index 0.
-  const auto train = dbl({3, 0, 0.1, 0, 0, 1, 1, 0}, {4, 2}).to(torch::kFloat);
-  const auto train_y = torch::tensor({1, 0, 1, 1}, torch::kInt64);
-  const auto test = dbl({0, 0, 2.9, 0}, {2, 2}).to(torch::kFloat);
-  const auto test_y = torch::tensor({1, 1}, torch::kInt64);
-  const auto p = duality::partner_set(test, test_y, train, train_y);
-  EXPECT_EQ(p[0].item<int64_t>(), 2);  // (0,1) and (1,0) tie at distance 1: lowest index
-  EXPECT_EQ(p[1].item<int64_t>(), 0);
-  EXPECT_THROW(duality::partner_set(test, torch::tensor({5, 1}, torch::kInt64), train, train_y), std::invalid_argument);
-}
-
-TEST(Partners, MatchesBruteForceOnMnist) {
-  const auto s = small_solution({30, 30}, 20, 1).samples;
-  const auto p = duality::partner_set(s.test_inputs, s.test_labels, s.train_inputs, s.train_labels);
-  const auto tr = s.train_inputs.flatten(1).to(torch::kDouble), te = s.test_inputs.flatten(1).to(torch::kDouble);
-  for (int64_t k = 0; k < te.size(0); ++k) {
-    const auto d = (tr - te[k]).pow(2).sum(1).sqrt();
-    const auto masked = torch::where(s.train_labels.eq(s.test_labels[k]), d, torch::full_like(d, 1e300));
-    EXPECT_EQ(p[k].item<int64_t>(), masked.argmin().item<int64_t>()) << "test sample " << k;
-  }
 }
 
 // --- n_s (SPEC §5) -----------------------------------------------------------
