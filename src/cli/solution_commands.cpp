@@ -37,7 +37,7 @@ CLI::App* solution_subcommand(CLI::App& app, const char* name, const char* about
 /// The table over the layers of an analysis of several, then a failed
 /// self-check of any layer as the error (the others' results are written).
 int analyze_layers(const experiments::LayersOutput& out) {
-  std::printf("%s", report::write_layers_report(out.dir).c_str());
+  std::printf("%s%s", out.training.c_str(), report::write_layers_report(out.dir).c_str());
   if (!out.failures.empty()) throw std::runtime_error(out.failures.front());
   return experiments::kExitOk;
 }

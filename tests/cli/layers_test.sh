@@ -94,6 +94,7 @@ if "$AWD" analyze "$T/run" --layer fc2 --name list --force -q >/dev/null 2>"$T/f
 # the same run writes, file for file, and each row of layers.csv agrees with it.
 RUN=(run --data "$MNIST" -M 20 --n-test 100 --hidden 10,10 --layer all --basis-rank 40 -q -o "$T/r")
 if "$AWD" "${RUN[@]}" >"$T/r.out" 2>"$T/r.err"; then ok; else bad "run --layer all: $(cat "$T/r.err")"; fi
+head -1 "$T/r.out" | grep -q "^training   .* after [0-9]* epochs" && ok || bad "run: no training line first: $(cat "$T/r.out")"
 for l in fc1 fc2 fc3; do
   grep -q "^$l " "$T/r.out" && ok || bad "run: no row of $l on stdout: $(cat "$T/r.out")"
   "$AWD" analyze "$T/r" --layer $l --basis-rank 40 --name one_$l -q >/dev/null 2>"$T/$l.err" && ok || bad "--layer $l: $(cat "$T/$l.err")"

@@ -10,6 +10,7 @@
 #include "awd/duality/analysis.h"
 #include "awd/experiments/single_run.h"
 #include "awd/models/classifier.h"
+#include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
 #include "awd/store/folder_kind.h"
 #include "awd/store/run_dir.h"
@@ -118,9 +119,11 @@ LayersOutput analyze_run_layers(const OpenedRun& run, const AnalysisConfig& anal
     analyze_layer(run, one, name + "/" + layer, true);
   };
   const auto& run_dir = run.saved.record.dir;
-  return analyze_layers_into((fs::path(run_dir) / name).string(), selection, analysis, store::to_json(cfg),
-                             store::analysis_of_run(store::analysis_dir(run_dir, name), run.saved.record.run_id),
-                             force, analyse_one);
+  auto out = analyze_layers_into((fs::path(run_dir) / name).string(), selection, analysis, store::to_json(cfg),
+                                 store::analysis_of_run(store::analysis_dir(run_dir, name), run.saved.record.run_id),
+                                 force, analyse_one);
+  out.training = store::training_line(run.saved.training);
+  return out;
 }
 
 LayersOutput analyze_layers_into(const std::string& dir, const LayerSelection& selection, const AnalysisConfig& analysis,

@@ -46,6 +46,7 @@ struct LayersOutput {
   store::LayersRecord record;
   std::vector<std::string> failures;  ///< one line per layer whose self-check failed (its results kept)
   std::string note;                   ///< "already finished: ..." when `awd run` had nothing left to do
+  std::string training;               ///< the run's training line (store/analysis_text.h); "" for a model's
 };
 
 /// Analyses the layers `analysis.layer` names of the trained run in `run_dir`

@@ -89,12 +89,16 @@ std::string flatness_line(const duality::AnalysisResult& r) {
 
 }  // namespace
 
-std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+std::string training_line(const train::TrainResult& t) {
   char line[256];
   std::snprintf(line, sizeof line, "training   %s after %lld epochs (%.2f s), train loss %.3g, train acc %.4f\n",
                 to_string(t.stop_reason).c_str(), static_cast<long long>(t.epochs), t.seconds, t.train_loss,
                 t.train_accuracy);
-  return line + analysis_table(r);
+  return line;
+}
+
+std::string summary_table(const train::TrainResult& t, const duality::AnalysisResult& r) {
+  return training_line(t) + analysis_table(r);
 }
 
 std::string analysis_table(const duality::AnalysisResult& r) {
