@@ -254,10 +254,12 @@ AnalysisOutput analyze_layer(const OpenedRun& run, const AnalysisConfig& analysi
   out.dir = (fs::path(run_dir) / name).string();
   store::require_folder_kind(out.dir, store::FolderKind::kAnalysis);
   if (!force && store::analysis_of_run(out.dir, run.saved.record.run_id))
-    throw std::runtime_error(out.dir + ": already holds an analysis of this run (summary.json); use --force to replace it");
+    throw std::runtime_error(out.dir +
+                             ": already holds an analysis of this run (summary.json); use --force to replace it");
   const auto& model = *run.saved.model;
   const auto dense = model.find_dense(layer);
-  duality::effective_basis_rank(model.dense_layer(dense)->weight.numel(), cfg.analysis);  // refused before the folder is touched
+  // A basis rank or n_s beyond the layer's N is refused before the folder is touched.
+  duality::effective_basis_rank(model.dense_layer(dense)->weight.numel(), cfg.analysis);
   const auto& subset = run.saved.record.subset;
   const auto samples = data::normalized(data::materialize(run.folder, subset), cfg.data.mean, cfg.data.std);
   util::set_threads(cfg.threads);  // large GEMMs and the eigensolver use every core

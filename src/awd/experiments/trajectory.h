@@ -15,8 +15,9 @@ namespace awd::experiments {
 class Trajectory {
  public:
   /// For the run of `cfg` in `run_dir` (begun, with id `run_id`), trained on
-  /// `samples` drawn as `subset`, analysed at `layer`. `training_threads` are restored after each
-  /// analysis (it uses cfg.threads). `progress`: one line per snapshot on stderr.
+  /// `samples` drawn as `subset`, analysed at `layer`. `training_threads` are
+  /// restored after each analysis (it uses cfg.threads). `progress`: one line
+  /// per snapshot on stderr.
   Trajectory(std::string run_dir, std::string run_id, const RunConfig& cfg, models::DenseStage layer,
              const data::Subset& subset, const data::Samples& samples, int training_threads, bool progress);
 
