@@ -153,7 +153,7 @@ LayersOutput analyze_layers_into(const std::string& dir, const LayerSelection& s
       analyse_one(layer, folder);
     } catch (const std::runtime_error& e) {
       // A failed self-check leaves the layer's results, marked; any other error left none.
-      if (!fs::is_regular_file(fs::path(folder) / "summary.json")) throw;
+      if (!fs::is_regular_file(store::summary_file(folder))) throw;
       out.failures.push_back(e.what());
     }
     out.record.analysed.push_back({layer, layer, seconds_since(start)});

@@ -19,6 +19,7 @@
 #include "awd/store/analysis_text.h"
 #include "awd/store/config_json.h"
 #include "awd/store/data_check.h"
+#include "awd/store/run_layout.h"
 #include "awd/store/run_status.h"
 #include "awd/util/memory.h"
 #include "awd/util/threads.h"
@@ -178,7 +179,7 @@ LayersOutput analyze_imported_layers(const ImportedModel& m, const AnalysisConfi
   };
   OutputGuard guard(m.out_dir);
   auto out = analyze_layers_into(m.out_dir, selection, analysis, imported_config(m, folder, analysis, threads),
-                                 std::filesystem::is_regular_file(std::filesystem::path(m.out_dir) / "summary.json"),
+                                 std::filesystem::is_regular_file(store::summary_file(m.out_dir)),
                                  m.force, analyse_one);
   guard.dismiss();
   return out;
