@@ -22,11 +22,18 @@ struct Dataset {
   int64_t num_classes = 10;
   std::vector<FileRecord> files;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+  /// The shape of one sample ([C, H, W]): what a network of this data takes.
+  std::vector<int64_t> sample_shape() const {
+    auto shape = images.sizes().vec();
+    shape.erase(shape.begin());
+    return shape;
+  }
 };
 
 /// A data folder: a training and a test split. When the folder holds a single
 /// split (like the MNIST test split alone) `train` is empty and callers draw
-/// both sets from `test`.
+/// both sets from `test`; `test` is always there, so its sample shape and
+/// classes are the folder's.
 struct DataFolder {
   std::string format;  ///< "idx", "cifar10" or "npy"
   Dataset train;

@@ -110,9 +110,7 @@ LayersOutput analyze_run_layers(const OpenedRun& run, const AnalysisConfig& anal
                                 bool force) {
   auto cfg = run.config;
   cfg.analysis = analysis;
-  auto shape = run.folder.test.images.sizes().vec();
-  shape.erase(shape.begin());
-  const auto selection = select_network_layers(cfg, shape, run.folder.train.num_classes);
+  const auto selection = select_network_layers(cfg, run.folder.test.sample_shape(), run.folder.test.num_classes);
   const auto analyse_one = [&](const std::string& layer, const std::string&) {
     auto one = analysis;
     one.layer = layer;

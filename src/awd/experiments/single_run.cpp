@@ -36,12 +36,6 @@ namespace fs = std::filesystem;
 namespace awd::experiments {
 namespace {
 
-std::vector<int64_t> input_shape(const data::Dataset& ds) {
-  auto shape = ds.images.sizes().vec();
-  shape.erase(shape.begin());
-  return shape;
-}
-
 /// Plain SGD unless the run asks for several learners, another backend or the noise record.
 bool plain_sgd(const LearnersConfig& l) { return l.count == 1 && l.backend == Backend::kLocal && l.noise_every == 0; }
 
@@ -56,7 +50,7 @@ train::TrainResult train_on(const RunConfig& cfg, const data::DataFolder& folder
   util::set_threads(training_threads(cfg));
   const auto subset = data::draw_subset(folder, cfg.data);
   const auto samples = data::normalized(data::materialize(folder, subset), cfg.data.mean, cfg.data.std);
-  auto model = models::make_classifier(cfg.model, input_shape(folder.test), samples.num_classes, cfg.train.seed);
+  auto model = models::make_classifier(cfg.model, folder.test.sample_shape(), samples.num_classes, cfg.train.seed);
   std::vector<data::FileRecord> init_files;
   if (!cfg.model.init_from.empty()) init_files = store::read_weights_folder(cfg.model.init_from, *model);
   const bool writes = exchange.writes_outputs();
@@ -127,7 +121,7 @@ void check_batches(const RunConfig& cfg, const data::DataFolder& folder) {
 /// float32. A network far too large is refused in one line instead of
 /// failing inside LibTorch's allocator (or swapping for hours).
 void check_training_memory(const RunConfig& cfg, const data::DataFolder& folder) {
-  const double params = models::parameter_estimate(cfg.model, input_shape(folder.test), folder.test.num_classes);
+  const double params = models::parameter_estimate(cfg.model, folder.test.sample_shape(), folder.test.num_classes);
   const double bytes = params * 4.0 * 4.0 * double(std::max<int64_t>(1, cfg.learners.count));
   const auto limit = util::default_memory_limit();
   if (limit > 0 && bytes > double(limit)) {
@@ -152,10 +146,10 @@ std::optional<models::DenseStage> check_layer(const RunConfig& cfg, const data::
     if (cfg.train.analyze_every > 0)
       throw std::invalid_argument("--analyze-every analyses one layer along training; --layer " + cfg.analysis.layer +
                                   " names several");
-    select_network_layers(cfg, input_shape(folder.test), folder.train.num_classes);
+    select_network_layers(cfg, folder.test.sample_shape(), folder.test.num_classes);
     return std::nullopt;
   }
-  const auto model = models::make_classifier(cfg.model, input_shape(folder.test), folder.train.num_classes, 0);
+  const auto model = models::make_classifier(cfg.model, folder.test.sample_shape(), folder.test.num_classes, 0);
   const auto layer = model->find_dense(cfg.analysis.layer);
   duality::effective_basis_rank(model->dense_layer(layer)->weight.numel(), cfg.analysis);
   return layer;

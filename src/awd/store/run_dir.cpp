@@ -172,9 +172,8 @@ SavedRun load_run(RunRecord record, const data::DataFolder& folder) {
     throw std::runtime_error(tpath + ": " + e.what());
   }
   check_samples(cpath, record.subset, folder);
-  auto shape = folder.test.images.sizes().vec();
-  shape.erase(shape.begin());
-  run.model = models::make_classifier(record.config.model, shape, folder.test.num_classes, record.config.train.seed);
+  run.model = models::make_classifier(record.config.model, folder.test.sample_shape(), folder.test.num_classes,
+                                      record.config.train.seed);
   models::load_checkpoint(*run.model, join(record.dir, "model.pt"));
   run.record = std::move(record);
   return run;
