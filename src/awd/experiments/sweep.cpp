@@ -199,7 +199,6 @@ void record_repeats(const SweepSpec& spec, const std::string& dir, const store::
                            " repeats (other workers keep rewriting it)");
 }
 
-
 void enter_sweep_dir(const SweepSpec& spec, const std::string& dir, store::FolderKind kind,
                      const store::InputFiles& inputs) {
   store::require_folder_kind(dir, kind);
