@@ -194,6 +194,23 @@ TEST(Sweep, FolderJoinsItsExperimentAndRefusesAnother) {
   EXPECT_EQ(experiments::load_sweep(sweep).values.size(), 2u);
 }
 
+TEST(Sweep, AFolderRecordingTheDefaultLayerOfAnotherNetworkIsTheSameExperiment) {
+  // A compare of an earlier awd recorded fc2 (the MLP's default) for a ResNet
+  // whose solutions analysed fc; joining it with fc is the same experiment.
+  test_util::TempDir dir;
+  const auto sweep = (dir / "s").string();
+  auto recorded = lr_sweep({0.1}, 1);
+  recorded.base.model.arch = Arch::kResnet18;
+  recorded.base.analysis.layer = AnalysisConfig{}.layer;
+  enter(recorded, sweep);
+  auto now = recorded;
+  default_layer_of_arch(now.base);
+  ASSERT_EQ(now.base.analysis.layer, "fc");
+  EXPECT_NO_THROW(enter(now, sweep));
+  now.base.analysis.layer = "layer4";  // a layer named by the user is the experiment's own
+  EXPECT_THROW(enter(now, sweep), std::runtime_error);
+}
+
 TEST(Sweep, TwoExperimentsRacingForAnEmptyFolderOneWins) {
   // Processes started at one signal: per round one experiment owns the folder,
   // and every process of the other is refused.

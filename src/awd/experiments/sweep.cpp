@@ -142,9 +142,12 @@ namespace {
 /// The experiment a sweep directory belongs to, without the repeat count
 /// (a sweep may be extended with more repeats) and the thread count. Paths are
 /// absolute (a sweep.json of an awd before absolute paths recorded them as
-/// given, relative to the working directory of its commands).
+/// given, relative to the working directory of its commands), and the layer
+/// is the one the solutions analyse (a compare of an earlier awd recorded the
+/// MLP's default fc2 for a ResNet, whose solutions analysed fc).
 json sweep_identity(SweepSpec spec) {
   make_paths_absolute(spec.base);
+  default_layer_of_arch(spec.base);
   auto j = to_json(spec);
   j.erase("repeats");
   j["config"].erase("threads");
